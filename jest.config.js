@@ -1,0 +1,18 @@
+// ESM recipe: @actions/core 3 is ESM-only, so tests run as native ES modules
+// (NODE_OPTIONS=--experimental-vm-modules is set by `npm test`).
+/** @type {import('jest').Config} */
+export default {
+  preset: 'ts-jest/presets/default-esm',
+  testEnvironment: 'node',
+  roots: ['<rootDir>/__tests__'],
+  testMatch: ['**/*.test.ts'],
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1'
+  },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, isolatedModules: true }]
+  },
+  testTimeout: 30000,
+  // Integration tests spawn the bundle; two cores, so keep workers modest.
+  maxWorkers: 2
+}

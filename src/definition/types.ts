@@ -1,0 +1,55 @@
+// Shared value types of the definition stage. Everything here is plain data:
+// the definition stage never prints; main.ts hands diagnostics to src/report/.
+
+/** 1-based line and column, as GitHub annotations expect. */
+export interface SourcePosition {
+  line: number
+  column: number
+}
+
+export type Severity = 'error' | 'warning'
+
+/** One problem found while reading, parsing or validating a definition. */
+export interface Diagnostic {
+  severity: Severity
+  /** What is wrong and what to do; never contains a secret value. */
+  message: string
+  /** Workspace-relative file path; undefined for the inline `definition` input. */
+  file?: string
+  line?: number
+  column?: number
+  /** Dotted location inside the document, e.g. `gitops.repoUrl` (empty for the root). */
+  path?: string
+}
+
+/** Where one definition came from. */
+export interface DefinitionSource {
+  /** Workspace-relative file path (forward slashes); undefined for the inline input. */
+  file?: string
+  /** 0-based index of the document inside its file (YAML `---` document or JSON array element). */
+  index: number
+  /** How many definitions the file holds (1 for a plain single-document file). */
+  count: number
+  /** Human label, e.g. `secrets/a.yaml`, `secrets/all.yaml (document 2)` or `input "definition"`. */
+  label: string
+}
+
+/** A path into a parsed document: object keys and array indexes. */
+export type DocumentPath = readonly (string | number)[]
+
+/** One parsed definition with a way back to its source text. */
+export interface ParsedDocument {
+  source: DefinitionSource
+  /**
+   * The parsed value. Objects are created so that keys such as `__proto__`
+   * are own data properties: they never change a prototype.
+   */
+  value: unknown
+  /**
+   * Position of the key (`'key'`) or of the value (`'value'`, the default) at
+   * `path`. Falls back to the nearest existing ancestor, so a missing property
+   * points at its parent. Undefined only when nothing is known (inline input
+   * still has positions: line/column inside the input text).
+   */
+  locate(path: DocumentPath, which?: 'key' | 'value'): SourcePosition | undefined
+}
