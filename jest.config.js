@@ -1,5 +1,6 @@
 // ESM recipe: @actions/core 3 is ESM-only, so tests run as native ES modules
-// (NODE_OPTIONS=--experimental-vm-modules is set by `npm test`).
+// (NODE_OPTIONS=--experimental-vm-modules is set by `npm test`). ts-jest takes
+// isolatedModules from tsconfig.json, so each file is transpiled on its own (fast).
 /** @type {import('jest').Config} */
 export default {
   preset: 'ts-jest/presets/default-esm',
@@ -10,7 +11,7 @@ export default {
     '^(\\.{1,2}/.*)\\.js$': '$1'
   },
   transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, isolatedModules: true }]
+    '^.+\\.ts$': ['ts-jest', { useESM: true }]
   },
   testTimeout: 30000,
   // Integration tests spawn the bundle; two cores, so keep workers modest.

@@ -1,0 +1,173 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { InputError, readSettings, splitList } from '../src/inputs.js'
+
+const INPUTS = [
+  'api-token',
+  'file',
+  'definition',
+  'name',
+  'description',
+  'type',
+  'values-from-env',
+  'team-id',
+  'on-conflict',
+  'dry-run',
+  'api-url',
+  'timeout-seconds',
+  'concurrency'
+]
+const envName = (input: string): string => `INPUT_${input.toUpperCase()}`
+
+function setInputs(values: Record<string, string>): void {
+  for (const [k, v] of Object.entries(values)) process.env[envName(k)] = v
+}
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn()
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError)
+    return (error as InputError).problems
+  }
+  throw new Error('expected an InputError')
+}
+
+const noop = (): void => undefined
+
+describe('readSettings', () => {
+  const saved = { ...process.env }
+  beforeEach(() => {
+    for (const input of INPUTS) delete process.env[envName(input)]
+    delete process.env.NORTHFLANK_API_TOKEN
+    process.env.GITHUB_WORKSPACE = '/workspace'
+  })
+  afterEach(() => {
+    process.env = { ...saved }
+  })
+
+  it('applies the documented defaults', () => {
+    setInputs({ 'api-token': 'tok', file: 'secrets/a.yaml' })
+    const settings = readSettings(noop)
+    expect(settings).toEqual({
+      token: 'tok',
+      files: ['secrets/a.yaml'],
+      inline: undefined,
+      overrides: { name: undefined, description: undefined, type: undefined },
+      valuesFromEnv: [],
+      teamId: undefined,
+      onConflict: 'fail',
+      dryRun: false,
+      apiUrl: 'https://api.northflank.com',
+      timeoutMs: 60_000,
+      concurrency: 4,
+      workspace: '/workspace'
+    })
+  })
+
+  it('falls back to NORTHFLANK_API_TOKEN and hands the token to onSecret first', () => {
+    process.env.NORTHFLANK_API_TOKEN = 'env-token'
+    setInputs({ file: 'a.json' })
+    const seen: string[] = []
+    expect(readSettings((v) => seen.push(v)).token).toBe('env-token')
+    expect(seen).toEqual(['env-token'])
+  })
+
+  it('requires a token unless dry-run', () => {
+    setInputs({ file: 'a.json' })
+    expect(problemsOf(() => readSettings(noop))[0]).toMatch(/"api-token" is empty.*dry-run: true/)
+    setInputs({ 'dry-run': 'TRUE' })
+    expect(readSettings(noop)).toMatchObject({ dryRun: true, token: '' })
+  })
+
+  it('splits file lists on lines and commas, dropping blanks and comments', () => {
+    expect(splitList('a.yaml\n\n  b/*.yml , c.json\n# note\r\nd.yaml')).toEqual([
+      'a.yaml',
+      'b/*.yml',
+      'c.json',
+      'd.yaml'
+    ])
+  })
+
+  it('requires file or definition', () => {
+    setInputs({ 'api-token': 't' })
+    expect(problemsOf(() => readSettings(noop))).toEqual([
+      'Neither input "file" nor input "definition" is set; set one of them.'
+    ])
+  })
+
+  it.each([
+    ['on-conflict', 'maybe', /"on-conflict" is "maybe"; allowed values: fail, skip, update/],
+    ['dry-run', 'yes please', /"dry-run" is "yes please"; allowed values: true, false/],
+    ['timeout-seconds', '-3', /"timeout-seconds" is "-3"; allowed values: a number of seconds greater than 0/],
+    ['timeout-seconds', '0', /"timeout-seconds" is "0"/],
+    ['timeout-seconds', '1e3', /"timeout-seconds" is "1e3"/],
+    ['timeout-seconds', '99999', /at most 21600/],
+    ['concurrency', '0', /"concurrency" is "0"; allowed values: a whole number from 1 to 32/],
+    ['concurrency', '2.5', /"concurrency" is "2.5"/],
+    ['concurrency', '33', /"concurrency" is "33"/],
+    ['team-id', 'my team', /"team-id" is "my team"/],
+    ['team-id', '../admin', /"team-id" is "..\/admin"/],
+    ['type', 'public', /"type" is "public"; allowed values: secret, config/]
+  ])('rejects %s=%s naming the input and what it allows', (input, value, message) => {
+    setInputs({ 'api-token': 't', file: 'a.json', [input]: value })
+    expect(problemsOf(() => readSettings(noop))).toEqual([expect.stringMatching(message)])
+  })
+
+  it('reports every bad input at once', () => {
+    setInputs({ file: 'a.json', 'on-conflict': 'x', concurrency: '0' })
+    expect(problemsOf(() => readSettings(noop))).toHaveLength(3)
+  })
+
+  it('accepts fractional timeouts, team ids and policies', () => {
+    setInputs({
+      'api-token': 't',
+      file: 'a.json',
+      'timeout-seconds': '0.5',
+      concurrency: '16',
+      'team-id': 'platform-team_2',
+      'on-conflict': 'Update',
+      'api-url': 'https://api.example.test/'
+    })
+    expect(readSettings(noop)).toMatchObject({
+      timeoutMs: 500,
+      concurrency: 16,
+      teamId: 'platform-team_2',
+      onConflict: 'update',
+      apiUrl: 'https://api.example.test'
+    })
+  })
+
+  describe('values-from-env', () => {
+    it('reads KEY and KEY=ENV_VAR entries and hands each value to onSecret', () => {
+      process.env.DATABASE_URL = 'postgres://u:p@db/x'
+      process.env.NF_API_KEY = 'k-123'
+      setInputs({ 'api-token': 't', file: 'a.json', 'values-from-env': 'DATABASE_URL\nAPI_KEY=NF_API_KEY' })
+      const seen: string[] = []
+      const settings = readSettings((v) => seen.push(v))
+      expect(settings.valuesFromEnv).toEqual([
+        { key: 'DATABASE_URL', variable: 'DATABASE_URL', value: 'postgres://u:p@db/x' },
+        { key: 'API_KEY', variable: 'NF_API_KEY', value: 'k-123' }
+      ])
+      expect(seen).toEqual(['t', 'postgres://u:p@db/x', 'k-123'])
+    })
+
+    it('refuses unset and empty variables without printing any value', () => {
+      process.env.EMPTY_ONE = ''
+      setInputs({ 'api-token': 't', file: 'a.json', 'values-from-env': 'MISSING_ONE, EMPTY_ONE' })
+      const problems = problemsOf(() => readSettings(noop))
+      expect(problems[0]).toMatch(/MISSING_ONE .*is not set/)
+      expect(problems[1]).toMatch(/EMPTY_ONE .*is empty; GitHub passes an empty string/)
+    })
+
+    it('refuses malformed and duplicate entries', () => {
+      process.env.A = 'x'
+      setInputs({ 'api-token': 't', file: 'a.json', 'values-from-env': 'A\nA\nB=1BAD\nbad key=A' })
+      const problems = problemsOf(() => readSettings(noop))
+      expect(problems).toEqual([
+        expect.stringMatching(/key "A" is listed twice/),
+        expect.stringMatching(/"1BAD" \(for key "B"\) is not a valid environment variable name/),
+        expect.stringMatching(/"bad key" is not a valid key/)
+      ])
+    })
+  })
+})

@@ -1,0 +1,233 @@
+// Reads the action's inputs into one typed settings object. This is the only
+// module that calls core.getInput; every check on an input lives here, so a
+// wrong value is reported once, naming the input and what it accepts.
+import * as core from '@actions/core'
+
+export type ConflictPolicy = 'fail' | 'skip' | 'update'
+
+export interface ValueFromEnv {
+  /** Key under `secrets.values`. */
+  key: string
+  /** Environment variable it was read from. */
+  variable: string
+  value: string
+}
+
+export interface Settings {
+  /** Empty only in a dry run without a token. */
+  token: string
+  /** Paths or globs from `file`, one per entry. */
+  files: string[]
+  /** The inline `definition` input, when set (takes precedence over `files`). */
+  inline?: string
+  overrides: { name?: string; description?: string; type?: string }
+  valuesFromEnv: ValueFromEnv[]
+  teamId?: string
+  onConflict: ConflictPolicy
+  dryRun: boolean
+  apiUrl: string
+  timeoutMs: number
+  concurrency: number
+  workspace: string
+}
+
+/** Every problem with the inputs, so the user can fix them in one go. */
+export class InputError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'))
+    this.name = 'InputError'
+  }
+}
+
+const CONFLICT_POLICIES: readonly ConflictPolicy[] = ['fail', 'skip', 'update']
+// Northflank team identifiers are slugs; anything else cannot name a team and
+// would only produce a confusing 404 after the token was sent.
+const TEAM_ID = /^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,98}[A-Za-z0-9])?$/
+const VALUE_KEY = /^[A-Za-z0-9_.-]+$/
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+const MAX_TIMEOUT_SECONDS = 6 * 60 * 60 // a GitHub-hosted job cannot run longer
+const MAX_CONCURRENCY = 32
+
+/** Splits a list input on new lines and commas, dropping blanks and `#` comments. */
+export function splitList(raw: string): string[] {
+  return raw
+    .split(/\r?\n|,/)
+    .map((item) => item.trim())
+    .filter((item) => item !== '' && !item.startsWith('#'))
+}
+
+function readTrimmed(name: string): string {
+  return core.getInput(name, { trimWhitespace: true })
+}
+
+function parseBoolean(name: string, raw: string, problems: string[]): boolean {
+  const value = raw === '' ? 'false' : raw.toLowerCase()
+  if (value === 'true') return true
+  if (value === 'false') return false
+  problems.push(`Input "${name}" is "${raw}"; allowed values: true, false.`)
+  return false
+}
+
+function parseNumber(
+  name: string,
+  raw: string,
+  fallback: number,
+  rule: { integer: boolean; min: number; max: number; allowed: string },
+  problems: string[]
+): number {
+  if (raw === '') return fallback
+  const value = Number(raw)
+  const wellFormed = rule.integer ? /^\d+$/.test(raw) : /^\d+(\.\d+)?$/.test(raw)
+  if (!wellFormed || value < rule.min || value > rule.max) {
+    problems.push(`Input "${name}" is "${raw}"; allowed values: ${rule.allowed}.`)
+    return fallback
+  }
+  return value
+}
+
+function readValuesFromEnv(
+  raw: string,
+  env: NodeJS.ProcessEnv,
+  problems: string[]
+): ValueFromEnv[] {
+  const entries: ValueFromEnv[] = []
+  const seen = new Set<string>()
+  for (const item of splitList(raw)) {
+    const eq = item.indexOf('=')
+    const key = (eq === -1 ? item : item.slice(0, eq)).trim()
+    const variable = (eq === -1 ? item : item.slice(eq + 1)).trim()
+    if (!VALUE_KEY.test(key)) {
+      problems.push(
+        `Input "values-from-env": "${key}" is not a valid key; use letters, digits, "_", "." or "-" (entries are KEY or KEY=ENV_VAR).`
+      )
+      continue
+    }
+    if (!ENV_NAME.test(variable)) {
+      problems.push(
+        `Input "values-from-env": "${variable}" (for key "${key}") is not a valid environment variable name; use letters, digits and "_", not starting with a digit.`
+      )
+      continue
+    }
+    if (seen.has(key)) {
+      problems.push(`Input "values-from-env": key "${key}" is listed twice; list each key once.`)
+      continue
+    }
+    seen.add(key)
+    const value = env[variable]
+    if (value === undefined) {
+      problems.push(
+        `Input "values-from-env": environment variable ${variable} (for key "${key}") is not set; pass it with "env:" on the step, e.g. ${variable}: \${{ secrets.${variable} }}.`
+      )
+      continue
+    }
+    if (value === '') {
+      // GitHub expands a secret that does not exist to an empty string, so an
+      // empty value is almost always a missing secret, never an intended value.
+      problems.push(
+        `Input "values-from-env": environment variable ${variable} (for key "${key}") is empty; GitHub passes an empty string when the secret it names does not exist. Check the secret's name and that it is available to this workflow.`
+      )
+      continue
+    }
+    entries.push({ key, variable, value })
+  }
+  return entries
+}
+
+/**
+ * Reads and checks every input. Throws InputError listing every problem found.
+ * `onSecret` receives the token and every value from the environment the moment
+ * it is read, so it is masked before any message (even an input error) is printed.
+ */
+export function readSettings(
+  onSecret: (value: string) => void,
+  env: NodeJS.ProcessEnv = process.env
+): Settings {
+  const problems: string[] = []
+
+  const token = readTrimmed('api-token') || (env.NORTHFLANK_API_TOKEN ?? '').trim()
+  if (token !== '') onSecret(token)
+  const dryRun = parseBoolean('dry-run', readTrimmed('dry-run'), problems)
+  if (!dryRun && token === '') {
+    problems.push(
+      'Input "api-token" is empty and NORTHFLANK_API_TOKEN is not set; pass the token from a secret (api-token: ${{ secrets.NORTHFLANK_API_TOKEN }}), or set dry-run: true to validate only.'
+    )
+  }
+
+  const inline = core.getInput('definition', { trimWhitespace: false })
+  const files = splitList(readTrimmed('file'))
+  if (inline.trim() === '' && files.length === 0) {
+    problems.push('Neither input "file" nor input "definition" is set; set one of them.')
+  }
+
+  const onConflictRaw = readTrimmed('on-conflict') || 'fail'
+  const onConflict = onConflictRaw.toLowerCase() as ConflictPolicy
+  if (!CONFLICT_POLICIES.includes(onConflict)) {
+    problems.push(
+      `Input "on-conflict" is "${onConflictRaw}"; allowed values: ${CONFLICT_POLICIES.join(', ')}.`
+    )
+  }
+
+  const teamIdRaw = readTrimmed('team-id')
+  if (teamIdRaw !== '' && !TEAM_ID.test(teamIdRaw)) {
+    problems.push(
+      `Input "team-id" is "${teamIdRaw}"; a Northflank team id has 1–100 letters, digits, "-" or "_", starting and ending with a letter or digit (find it in the team's URL or settings).`
+    )
+  }
+
+  const typeRaw = readTrimmed('type')
+  if (typeRaw !== '' && typeRaw !== 'secret' && typeRaw !== 'config') {
+    problems.push(`Input "type" is "${typeRaw}"; allowed values: secret, config.`)
+  }
+
+  const apiUrl = (readTrimmed('api-url') || 'https://api.northflank.com').replace(/\/+$/, '')
+
+  const timeoutSeconds = parseNumber(
+    'timeout-seconds',
+    readTrimmed('timeout-seconds'),
+    60,
+    {
+      integer: false,
+      min: Number.MIN_VALUE,
+      max: MAX_TIMEOUT_SECONDS,
+      allowed: `a number of seconds greater than 0, at most ${MAX_TIMEOUT_SECONDS}`
+    },
+    problems
+  )
+  const concurrency = parseNumber(
+    'concurrency',
+    readTrimmed('concurrency'),
+    4,
+    {
+      integer: true,
+      min: 1,
+      max: MAX_CONCURRENCY,
+      allowed: `a whole number from 1 to ${MAX_CONCURRENCY}`
+    },
+    problems
+  )
+
+  const valuesFromEnv = readValuesFromEnv(readTrimmed('values-from-env'), env, problems)
+  for (const entry of valuesFromEnv) onSecret(entry.value)
+
+  if (problems.length > 0) throw new InputError(problems)
+
+  const optional = (name: string): string | undefined => readTrimmed(name) || undefined
+  return {
+    token,
+    files,
+    inline: inline.trim() === '' ? undefined : inline,
+    overrides: {
+      name: optional('name'),
+      description: optional('description'),
+      type: typeRaw || undefined
+    },
+    valuesFromEnv,
+    teamId: teamIdRaw || undefined,
+    onConflict,
+    dryRun,
+    apiUrl,
+    timeoutMs: Math.round(timeoutSeconds * 1000),
+    concurrency,
+    workspace: env.GITHUB_WORKSPACE || process.cwd()
+  }
+}
