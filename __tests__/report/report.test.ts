@@ -1,0 +1,144 @@
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
+import * as core from '@actions/core'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import {
+  buildSummary,
+  redactSecretValues,
+  registerSecret,
+  secretStrings,
+  writeOutputs,
+  type DefinitionResult
+} from '../../src/report/index.js'
+import { parseOutputs } from '../helpers/action-runner.js'
+
+function captureStdout(fn: () => void): string {
+  let written = ''
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
+    written += String(chunk)
+    return true
+  })
+  try {
+    fn()
+  } finally {
+    spy.mockRestore()
+  }
+  return written
+}
+
+describe('masking', () => {
+  it('registers a value and each line of a multi-line value, skipping blank ones', () => {
+    const out = captureStdout(() => {
+      registerSecret('single')
+      registerSecret('   ')
+      registerSecret('-----BEGIN KEY-----\r\nabc\n\nxyz')
+    })
+    const masks = out.split('\n').filter((l) => l.startsWith('::add-mask::'))
+    expect(masks).toEqual([
+      '::add-mask::single',
+      '::add-mask::-----BEGIN KEY-----%0D%0Aabc%0A%0Axyz',
+      '::add-mask::-----BEGIN KEY-----',
+      '::add-mask::abc',
+      '::add-mask::xyz'
+    ])
+  })
+
+  it('collects every string leaf of values and file contents, not names or encodings', () => {
+    const definition = {
+      name: 'Shared Config',
+      description: 'not secret',
+      secrets: {
+        values: { A: 'a-value', NESTED: { B: 'b-value', LIST: ['c-value', 7] } },
+        files: { '/etc/app.conf': { data: 'ZmlsZQ==', encoding: 'base64' } }
+      }
+    }
+    expect(secretStrings(definition).sort()).toEqual(['ZmlsZQ==', 'a-value', 'b-value', 'c-value'])
+    expect(secretStrings({ name: 'x' })).toEqual([])
+    expect(secretStrings(null)).toEqual([])
+  })
+
+  it('redacts every leaf under secrets and keeps everything else', () => {
+    const data = {
+      name: 'Shared Config',
+      type: 'secret',
+      secrets: { values: { A: 'a', N: 5, OFF: false, Z: null }, files: { '/f': { data: 'x', encoding: 'utf-8' } } },
+      createdAt: '2026-01-01T00:00:00Z'
+    }
+    expect(redactSecretValues(data)).toEqual({
+      name: 'Shared Config',
+      type: 'secret',
+      secrets: { values: { A: '***', N: '***', OFF: '***', Z: null }, files: { '/f': { data: '***', encoding: '***' } } },
+      createdAt: '2026-01-01T00:00:00Z'
+    })
+    expect(data.secrets.values.A).toBe('a')
+  })
+})
+
+describe('outputs and summary', () => {
+  let dir: string
+  const saved = { ...process.env }
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'report-test-'))
+    process.env.GITHUB_OUTPUT = path.join(dir, 'out')
+    writeFileSync(process.env.GITHUB_OUTPUT, '')
+    process.env.GITHUB_REPOSITORY = 'acme/config'
+    process.env.GITHUB_SHA = 'abcdef0123456789'
+    process.env.GITHUB_RUN_ID = '7'
+  })
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true })
+    process.env = { ...saved }
+    core.summary.emptyBuffer()
+  })
+
+  const one: DefinitionResult = {
+    source: { file: 'secrets/a.yaml', index: 0, count: 1, label: 'secrets/a.yaml' },
+    name: 'Shared Config',
+    id: 'shared-config',
+    type: 'config',
+    outcome: 'created',
+    data: { name: 'Shared Config', secrets: { values: { KEY: 'topsecret' } } }
+  }
+
+  it('sets single-value outputs for one definition, with the response redacted', () => {
+    writeOutputs({ dryRun: false, results: [one] })
+    const outputs = parseOutputs(readFileSync(process.env.GITHUB_OUTPUT!, 'utf8'))
+    expect(outputs).toEqual({
+      results: JSON.stringify([{ name: 'Shared Config', id: 'shared-config', outcome: 'created', file: 'secrets/a.yaml' }]),
+      name: 'Shared Config',
+      id: 'shared-config',
+      outcome: 'created',
+      response: JSON.stringify({ name: 'Shared Config', secrets: { values: { KEY: '***' } } })
+    })
+  })
+
+  it('sets only results when the run holds several definitions', () => {
+    const two: DefinitionResult = { ...one, name: 'Other', id: 'other', outcome: 'failed', error: 'boom' }
+    writeOutputs({ dryRun: false, results: [one, two] })
+    const outputs = parseOutputs(readFileSync(process.env.GITHUB_OUTPUT!, 'utf8'))
+    expect(Object.keys(outputs)).toEqual(['results'])
+    expect(JSON.parse(outputs.results!)).toHaveLength(2)
+  })
+
+  it('renders a table with repository, commit, totals and failures, escaping user text', () => {
+    const bad: DefinitionResult = {
+      ...one,
+      name: 'Other',
+      id: 'other',
+      outcome: 'failed',
+      error: 'HTTP 403 <script>alert(1)</script>',
+      data: undefined
+    }
+    const html = buildSummary({ dryRun: false, teamId: 'platform', results: [one, bad] }).stringify()
+    expect(html).toContain('<th>Name</th><th>Identifier</th><th>Type</th><th>Team</th><th>Outcome</th><th>Source</th>')
+    expect(html).toContain('<code>shared-config</code>')
+    expect(html).toContain('✅ created')
+    expect(html).toContain('❌ failed')
+    expect(html).toContain('acme/config')
+    expect(html).toContain('https://github.com/acme/config/commit/abcdef0123456789')
+    expect(html).toContain('2 definitions: 1 created, 1 failed')
+    expect(html).not.toContain('<script>')
+    expect(html).not.toContain('topsecret')
+  })
+})
