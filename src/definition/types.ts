@@ -52,4 +52,16 @@ export interface ParsedDocument {
    * still has positions: line/column inside the input text).
    */
   locate(path: DocumentPath, which?: 'key' | 'value'): SourcePosition | undefined
+  /**
+   * Paths set by action inputs (`applyOverrides`); diagnostics on them (or below them) name
+   * the input instead of a file position. Absent for a document read straight from text.
+   */
+  overrides?: readonly OverriddenPath[]
+}
+
+/** A path of a document whose value came from an action input rather than from the file. */
+export interface OverriddenPath {
+  path: DocumentPath
+  /** The action input, e.g. `name` or `values-from-env`. */
+  input: string
 }

@@ -1,0 +1,266 @@
+// Finding and reading definition files: globs, workspace confinement, size and encoding checks.
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals'
+import { mkdtemp, mkdir, writeFile, symlink, rm, truncate, realpath } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { readDefinitionFile, resolveDefinitionFiles } from '../../src/definition/files.js'
+import { MAX_DEFINITION_SIZE } from '../../src/definition/internal.js'
+
+let root: string // holds the workspace and an "outside" directory next to it
+let ws: string
+let outside: string
+
+const rel = (files: string[]) => files.map((f) => path.relative(ws, f).split(path.sep).join('/'))
+const messages = (d: { message: string }[]) => d.map((x) => x.message)
+
+beforeAll(async () => {
+  // Brackets in the workspace path check that it is escaped before globbing.
+  root = await realpath(await mkdtemp(path.join(os.tmpdir(), 'nf-files-')))
+  ws = path.join(root, 'ws [1]')
+  outside = path.join(root, 'outside')
+  await mkdir(path.join(ws, 'secrets', 'sub'), { recursive: true })
+  await mkdir(outside)
+  const files: Record<string, string> = {
+    'secrets/b.yaml': 'name: b\n',
+    'secrets/a.yaml': 'name: a\n',
+    'secrets/c.json': '{}',
+    'secrets/d.yml': 'name: d\n',
+    'secrets/sub/e.yaml': 'name: e\n',
+    'notes.txt': 'text'
+  }
+  for (const [name, text] of Object.entries(files)) await writeFile(path.join(ws, name), text)
+  await writeFile(path.join(outside, 'x.yaml'), 'name: outside\n')
+  await mkdir(path.join(outside, 'dir'))
+  await writeFile(path.join(outside, 'dir', 'y.yaml'), 'name: outside\n')
+  await symlink(path.join(outside, 'x.yaml'), path.join(ws, 'secrets', 'out-link.yaml'))
+  await symlink(path.join(ws, 'secrets', 'a.yaml'), path.join(ws, 'in-link.yaml'))
+  await symlink(path.join(outside, 'dir'), path.join(ws, 'secrets', 'dir-link'))
+})
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true })
+})
+
+describe('resolveDefinitionFiles', () => {
+  it('resolves literal paths in the given order', async () => {
+    const result = await resolveDefinitionFiles(['secrets/b.yaml', 'secrets/a.yaml'], ws)
+    expect(result.diagnostics).toEqual([])
+    expect(rel(result.files)).toEqual(['secrets/b.yaml', 'secrets/a.yaml'])
+    expect(result.files.every((f) => path.isAbsolute(f))).toBe(true)
+  })
+
+  it('sorts the matches of each glob and keeps pattern order across globs', async () => {
+    const result = await resolveDefinitionFiles(['secrets/sub/*.yaml', 'secrets/[abd].y*ml'], ws)
+    expect(result.diagnostics).toEqual([])
+    expect(rel(result.files)).toEqual([
+      'secrets/sub/e.yaml',
+      'secrets/a.yaml',
+      'secrets/b.yaml',
+      'secrets/d.yml'
+    ])
+  })
+
+  it('deduplicates by real path, symlinks inside the workspace included', async () => {
+    const result = await resolveDefinitionFiles(
+      ['secrets/a.yaml', 'secrets/*.yaml', 'in-link.yaml'],
+      ws
+    )
+    expect(rel(result.files)).toEqual(['secrets/a.yaml', 'secrets/b.yaml'])
+  })
+
+  it('excludes matches of ! entries from globs', async () => {
+    const result = await resolveDefinitionFiles(
+      ['secrets/**/*.yaml', '!secrets/sub/**', '!secrets/out-link.yaml'],
+      ws
+    )
+    expect(result.diagnostics).toEqual([])
+    expect(rel(result.files)).toEqual(['secrets/a.yaml', 'secrets/b.yaml'])
+  })
+
+  it('reports a missing literal path', async () => {
+    const result = await resolveDefinitionFiles(['secrets/missing.yaml', 'secrets/a.yaml'], ws)
+    expect(messages(result.diagnostics)).toEqual([
+      'input "file": "secrets/missing.yaml" does not exist'
+    ])
+    expect(rel(result.files)).toEqual(['secrets/a.yaml'])
+  })
+
+  it('reports a glob that matches nothing', async () => {
+    const result = await resolveDefinitionFiles(['secrets/*.toml'], ws)
+    expect(messages(result.diagnostics)).toEqual([
+      'input "file": "secrets/*.toml" matched no files'
+    ])
+  })
+
+  it('reports a directory', async () => {
+    const result = await resolveDefinitionFiles(['secrets'], ws)
+    expect(messages(result.diagnostics)).toEqual([
+      'input "file": "secrets" is a directory; name files or use a glob such as secrets/*.yaml'
+    ])
+  })
+
+  it.each([
+    ['a relative path with ..', () => '../outside/x.yaml'],
+    ['an absolute path outside', () => path.join(outside, 'x.yaml')],
+    ['a glob with ..', () => '../outside/*.yaml'],
+    ['.. hidden in the middle', () => 'secrets/../../outside/x.yaml']
+  ])('refuses %s before touching it', async (_label, entry) => {
+    const result = await resolveDefinitionFiles([entry()], ws)
+    expect(result.files).toEqual([])
+    expect(messages(result.diagnostics)).toEqual([
+      `input "file": "${entry()}" is outside the workspace; only files in it are read`
+    ])
+  })
+
+  it('accepts an absolute path inside the workspace', async () => {
+    const result = await resolveDefinitionFiles([path.join(ws, 'secrets', 'a.yaml')], ws)
+    expect(result.diagnostics).toEqual([])
+    expect(rel(result.files)).toEqual(['secrets/a.yaml'])
+  })
+
+  it('refuses a symlink leading out, named or matched', async () => {
+    const named = await resolveDefinitionFiles(['secrets/out-link.yaml'], ws)
+    expect(named.files).toEqual([])
+    expect(messages(named.diagnostics)).toEqual([
+      'input "file": "secrets/out-link.yaml" resolves (through a symbolic link) outside the workspace; refused'
+    ])
+    const matched = await resolveDefinitionFiles(['secrets/*.yaml'], ws)
+    expect(rel(matched.files)).toEqual(['secrets/a.yaml', 'secrets/b.yaml'])
+    expect(messages(matched.diagnostics)).toEqual([
+      'input "file": "secrets/out-link.yaml" resolves (through a symbolic link) outside the workspace; refused'
+    ])
+  })
+
+  it('does not walk a symlinked directory leading out', async () => {
+    const result = await resolveDefinitionFiles(['secrets/**/y.yaml'], ws)
+    expect(result.files).toEqual([])
+    expect(messages(result.diagnostics)).toEqual([
+      'input "file": "secrets/**/y.yaml" matched no files'
+    ])
+  })
+
+  it('reports a workspace that does not exist', async () => {
+    const result = await resolveDefinitionFiles(['a.yaml'], path.join(root, 'nope'))
+    expect(messages(result.diagnostics)[0]).toMatch(/workspace .* does not exist/)
+  })
+})
+
+describe('readDefinitionFile', () => {
+  const write = async (name: string, content: string | Buffer) => {
+    const file = path.join(ws, name)
+    await writeFile(file, content)
+    return file
+  }
+
+  it('reads UTF-8 text and strips the BOM', async () => {
+    const file = await write('bom.yaml', '\uFEFFname: abc\n')
+    expect(await readDefinitionFile(file, ws)).toEqual({
+      text: 'name: abc\n',
+      diagnostics: [],
+      file: 'bom.yaml'
+    })
+  })
+
+  it.each(['upper.YAML', 'upper.Yml', 'upper.JSON'])(
+    'accepts the extension of %s in any case',
+    async (name) => {
+      const result = await readDefinitionFile(await write(name, '{}'), ws)
+      expect(result.diagnostics).toEqual([])
+    }
+  )
+
+  it.each([
+    [
+      'notes.txt',
+      'unsupported file extension ".txt": definition files end in .json, .yaml or .yml'
+    ],
+    [
+      'a.yaml.bak',
+      'unsupported file extension ".bak": definition files end in .json, .yaml or .yml'
+    ],
+    ['Makefile', 'definition files need a .json, .yaml or .yml extension; this one has none']
+  ])('refuses %s by its extension', async (name, message) => {
+    const result = await readDefinitionFile(await write(name, 'name: x'), ws)
+    expect(result).toEqual({
+      file: name,
+      diagnostics: [{ severity: 'error', message, file: name }]
+    })
+  })
+
+  it('accepts exactly 1 MiB', async () => {
+    const head = 'name: abc\n#'
+    const file = await write('max.yaml', head + 'x'.repeat(MAX_DEFINITION_SIZE - head.length))
+    expect((await readDefinitionFile(file, ws)).diagnostics).toEqual([])
+  })
+
+  it('refuses 1 MiB + 1 byte', async () => {
+    const file = await write('big.yaml', 'x'.repeat(MAX_DEFINITION_SIZE + 1))
+    const result = await readDefinitionFile(file, ws)
+    expect(result.text).toBeUndefined()
+    expect(messages(result.diagnostics)).toEqual(['the file is 1.0 MiB; the limit is 1 MiB'])
+  })
+
+  it('checks the size before reading: a sparse 8 GiB file is refused at once', async () => {
+    const file = await write('huge.json', '')
+    await truncate(file, 8 * 1024 ** 3)
+    const started = Date.now()
+    const result = await readDefinitionFile(file, ws)
+    expect(Date.now() - started).toBeLessThan(500)
+    expect(messages(result.diagnostics)).toEqual(['the file is 8192.0 MiB; the limit is 1 MiB'])
+    await rm(file)
+  })
+
+  it.each([
+    ['empty', ''],
+    ['whitespace only', '  \n\n'],
+    ['a BOM only', '\uFEFF\n']
+  ])('refuses an %s file', async (_label, content) => {
+    const result = await readDefinitionFile(await write('empty.yaml', content), ws)
+    expect(messages(result.diagnostics)).toEqual(['the file is empty'])
+  })
+
+  it('refuses a binary file and says where the NUL byte is', async () => {
+    const file = await write('bin.json', Buffer.from('{\n  "a": "\u0000"}'))
+    const result = await readDefinitionFile(file, ws)
+    expect(result.diagnostics).toEqual([
+      {
+        severity: 'error',
+        message: 'the file is binary (it contains a NUL byte), not JSON or YAML text',
+        file: 'bin.json',
+        line: 2,
+        column: 9
+      }
+    ])
+  })
+
+  it('refuses non-UTF-8 text and names the line', async () => {
+    const latin1 = Buffer.concat([
+      Buffer.from('name: abc\ndescription: caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('\n')
+    ])
+    const result = await readDefinitionFile(await write('latin1.yaml', latin1), ws)
+    expect(result.diagnostics).toEqual([
+      {
+        severity: 'error',
+        message: 'the file is not valid UTF-8 text; save it as UTF-8',
+        file: 'latin1.yaml',
+        line: 2,
+        column: 1
+      }
+    ])
+  })
+
+  it('refuses a file that resolves outside the workspace', async () => {
+    const result = await readDefinitionFile(path.join(ws, 'secrets', 'out-link.yaml'), ws)
+    expect(result.text).toBeUndefined()
+    expect(messages(result.diagnostics)).toEqual([
+      'the file resolves outside the workspace; refused'
+    ])
+  })
+
+  it('reports a file that vanished', async () => {
+    const result = await readDefinitionFile(path.join(ws, 'gone.yaml'), ws)
+    expect(messages(result.diagnostics)).toEqual(['the file does not exist'])
+  })
+})

@@ -1,0 +1,331 @@
+// Every schema rule at the edges of its pattern, and the checks beyond the schema.
+import { describe, it, expect } from '@jest/globals'
+import { VALID_GITOPS, check, errors, errorsAt, warnings, withBase } from './helpers.js'
+
+const valid = (value: unknown): boolean => check(value).definition !== undefined
+
+describe('name', () => {
+  it.each([
+    ['3 characters', 'abc'],
+    ['100 characters', 'a'.repeat(100)],
+    ['words separated by a space', 'My Secret'],
+    ['words separated by a hyphen', 'my-secret'],
+    ['mixed separators and digits', 'App 2-prod Db'],
+    // The page's pattern uses \s, so any single whitespace character separates groups.
+    ['a tab as separator', 'ab\tcd']
+  ])('accepts %s', (_label, name) => {
+    expect(valid(withBase({ name }))).toBe(true)
+  })
+
+  it.each([
+    ['2 characters', 'ab', /2 characters long.*3–100 characters/],
+    ['101 characters', 'a'.repeat(101), /101 characters long.*3–100 characters/],
+    ['a double space', 'My  Secret', /two separators in a row/],
+    ['a double hyphen', 'my--secret', /two separators in a row/],
+    ['a leading hyphen', '-secret', /starts with a separator/],
+    ['a trailing space', 'secret ', /ends with a separator/],
+    ['unicode letters', 'Café Secret', /contains "é"/],
+    ['an underscore', 'my_secret', /contains "_"/]
+  ])('rejects %s', (_label, name, message) => {
+    const found = errorsAt(withBase({ name }), 'name')
+    expect(found.length).toBeGreaterThan(0)
+    expect(found.map((d) => d.message).join('\n')).toMatch(message)
+    // The rule is explained in words, not as a regular expression.
+    expect(found[0]?.message).toContain('single spaces or hyphens')
+  })
+
+  it('reports both the length and the characters of a short invalid name', () => {
+    const messages = errorsAt(withBase({ name: 'a!' }), 'name').map((d) => d.message)
+    expect(messages).toHaveLength(2)
+    expect(messages.join('\n')).toMatch(/2 characters long/)
+    expect(messages.join('\n')).toMatch(/contains "!"/)
+  })
+
+  it('says "1 character" in the singular', () => {
+    expect(errorsAt(withBase({ name: 'a' }), 'name')[0]?.message).toMatch(/is 1 character long;/)
+  })
+
+  it('rejects a number and suggests quoting it', () => {
+    const [error] = errorsAt(withBase({ name: 12345 }), 'name')
+    expect(error?.message).toBe('name must be a string, not a number; put it in quotes')
+  })
+
+  it('is required, reported at the document start', () => {
+    const [error] = errorsAt({ type: 'secret' }, '')
+    expect(error?.message).toMatch(/missing the required field "name"/)
+    expect(error).toMatchObject({ line: 1, column: 1 })
+  })
+})
+
+describe('description', () => {
+  const PUNCTUATION = ['.', ',', '?', '\\', '/', "'", '"', '(', ')', '[', ']', ';', '`', '%']
+  PUNCTUATION.push('^', '&', '*', '-', '_', ':', '!')
+
+  it('accepts 200 characters', () => {
+    expect(valid(withBase({ description: 'a'.repeat(200) }))).toBe(true)
+  })
+
+  it.each(PUNCTUATION)('accepts %s', (c) => {
+    expect(valid(withBase({ description: `Value ${c} here` }))).toBe(true)
+  })
+
+  it('accepts whitespace of any kind, newlines included', () => {
+    expect(valid(withBase({ description: 'Line one\nline two\tand more' }))).toBe(true)
+  })
+
+  it('rejects 201 characters', () => {
+    const [error] = errorsAt(withBase({ description: 'a'.repeat(201) }), 'description')
+    expect(error?.message).toBe('description is 201 characters long; the limit is 200')
+  })
+
+  it.each(['<', '#', '@', '=', 'é', '{'])('rejects %s and names it', (c) => {
+    const [error] = errorsAt(withBase({ description: `bad ${c} char` }), 'description')
+    expect(error?.message).toContain(`contains ${JSON.stringify(c)}, which is not allowed`)
+    expect(error?.message).toContain('letters, digits, whitespace and')
+  })
+
+  it('rejects an empty description (the pattern needs one character)', () => {
+    const [error] = errorsAt(withBase({ description: '' }), 'description')
+    expect(error?.message).toMatch(/description is empty/)
+  })
+})
+
+describe('type', () => {
+  it.each(['secret', 'config'])('accepts %s', (type) => {
+    expect(valid(withBase({ type }))).toBe(true)
+  })
+
+  it.each([
+    ['Secret', /one of: secret, config \(found "Secret"\); did you mean "secret"\?/],
+    ['foo', /one of: secret, config \(found "foo"\)$/],
+    ['', /one of: secret, config/]
+  ])('rejects %j', (type, message) => {
+    expect(errorsAt(withBase({ type }), 'type')[0]?.message).toMatch(message)
+  })
+
+  it('is required', () => {
+    expect(errorsAt({ name: 'abc' }, '')[0]?.message).toMatch(
+      /missing the required field "type" \("secret" or "config"\)/
+    )
+  })
+})
+
+describe('gitops', () => {
+  const gitops = (extra: Record<string, unknown>) =>
+    withBase({ gitops: { ...VALID_GITOPS, ...extra } })
+
+  it('accepts the valid base', () => {
+    expect(check(gitops({})).diagnostics).toEqual([])
+  })
+
+  it.each(['bitbucket', 'gitlab', 'github', 'azure'])('accepts vcsService %s', (vcsService) => {
+    expect(valid(gitops({ vcsService }))).toBe(true)
+  })
+
+  it('accepts vcsService self-hosted with selfHostedVcsId', () => {
+    expect(
+      check(gitops({ vcsService: 'self-hosted', selfHostedVcsId: 'my-vcs' })).diagnostics
+    ).toEqual([])
+  })
+
+  it('rejects an unknown vcsService, listing the allowed ones', () => {
+    expect(errorsAt(gitops({ vcsService: 'GitHub' }), 'gitops.vcsService')[0]?.message).toBe(
+      'gitops.vcsService must be one of: bitbucket, gitlab, github, self-hosted, azure ' +
+        '(found "GitHub"); did you mean "github"?'
+    )
+  })
+
+  it.each([
+    'https://github.com/owner/repo',
+    'github.com/owner/repo',
+    'https://www.github.com/owner/repo',
+    'www.github.com/owner/repo',
+    'https://gitlab.example.com/group/sub/repo',
+    'https://github.com/owner/repo.git',
+    'https://github.com/my_org/my.repo-1'
+  ])('accepts repoUrl %s', (repoUrl) => {
+    expect(valid(gitops({ repoUrl }))).toBe(true)
+  })
+
+  it.each([
+    ['http://github.com/owner/repo', /Use https:\/\//],
+    ['https://github.com/owner/repo/', /Remove the trailing "\/"/],
+    ['https://github.com/a/repo', /segments of at least 2/],
+    ['https://github.com/owner/b', /segments of at least 2/],
+    ['https://g.com/owner/repo', /host labels/],
+    ['https://github.com', /not a repository URL/],
+    ['https://localhost/owner/repo', /not a repository URL/],
+    ['git@github.com:owner/repo.git', /not a repository URL/]
+  ])('rejects repoUrl %s', (repoUrl, message) => {
+    const found = errorsAt(gitops({ repoUrl }), 'gitops.repoUrl')
+    expect(found).toHaveLength(1)
+    expect(found[0]?.message).toMatch(message)
+  })
+
+  it('refuses an over-long repoUrl quickly without running its pattern', () => {
+    // This input makes the page's pattern backtrack for seconds; the length check runs first.
+    const repoUrl = `https://www.${'aa.'.repeat(20_000)}!`
+    const started = Date.now()
+    const found = errorsAt(gitops({ repoUrl }), 'gitops.repoUrl')
+    expect(Date.now() - started).toBeLessThan(500)
+    expect(found.map((d) => d.message)).toEqual([
+      'gitops.repoUrl is 60013 characters long; at most 2048 are accepted'
+    ])
+  })
+
+  it.each(['/a', '/dir/file.json', '/.env', '/a-b_c.d/e'])('accepts filePath %s', (filePath) => {
+    expect(valid(gitops({ filePath }))).toBe(true)
+  })
+
+  it.each(['a', '/a/', '//a', '/a b', '/', ''])('rejects filePath %j', (filePath) => {
+    const [error] = errorsAt(gitops({ filePath }), 'gitops.filePath')
+    expect(error?.message).toMatch(/not a file path Northflank accepts: it starts with "\/"/)
+  })
+
+  it.each(['abc-123', '0123456789abcdef01234567', 'ABC'])('accepts selfHostedVcsId %s', (id) => {
+    expect(valid(gitops({ vcsService: 'self-hosted', selfHostedVcsId: id }))).toBe(true)
+  })
+
+  it.each(['abc!!!', '!!!0123456789abcdef01234567', '', 'a b'])(
+    'rejects selfHostedVcsId %j (the fixed, fully anchored pattern)',
+    (id) => {
+      const [error] = errorsAt(
+        gitops({ vcsService: 'self-hosted', selfHostedVcsId: id }),
+        'gitops.selfHostedVcsId'
+      )
+      expect(error?.message).toMatch(/is not a valid id: use letters, digits and hyphens only/)
+    }
+  )
+
+  it.each(['vcsService', 'repoUrl', 'branch', 'filePath'])('requires %s', (field) => {
+    const value = { ...VALID_GITOPS } as Record<string, unknown>
+    delete value[field]
+    const [error] = errorsAt(withBase({ gitops: value }), 'gitops')
+    expect(error?.message).toMatch(
+      new RegExp(`^gitops is missing the required field "gitops.${field}"`)
+    )
+  })
+
+  it.each(['branch', 'accountLogin', 'vcsLinkId', 'repoUrl'])(
+    'needs %s to be a string',
+    (field) => {
+      expect(errorsAt(gitops({ [field]: 42 }), `gitops.${field}`)[0]?.message).toBe(
+        `gitops.${field} must be a string, not a number; put it in quotes`
+      )
+    }
+  )
+
+  it('must be a mapping', () => {
+    expect(errorsAt(withBase({ gitops: ['x'] }), 'gitops')[0]?.message).toBe(
+      'gitops must be a mapping (object), not a list'
+    )
+  })
+
+  it('warns that vcsLinkId is legacy but still accepts it', () => {
+    const result = check(gitops({ vcsLinkId: 'link' }))
+    expect(result.definition?.gitops?.vcsLinkId).toBe('link')
+    expect(warnings(result.diagnostics).map((d) => d.message)).toEqual([
+      'gitops.vcsLinkId is a legacy field; use gitops.accountLogin (the login of your linked VCS account) instead'
+    ])
+  })
+
+  it('warns when self-hosted has no selfHostedVcsId, and the reverse', () => {
+    expect(warnings(check(gitops({ vcsService: 'self-hosted' })).diagnostics)[0]?.message).toMatch(
+      /selfHostedVcsId is not set/
+    )
+    expect(warnings(check(gitops({ selfHostedVcsId: 'abc' })).diagnostics)[0]?.message).toMatch(
+      /only applies when gitops.vcsService is "self-hosted"/
+    )
+  })
+})
+
+describe('secrets', () => {
+  it('accepts values and files of any shape inside', () => {
+    const secrets = {
+      values: { A: 'x', B: 1, C: { nested: [1, 2] } },
+      files: { '/f': { data: 'eA==' } }
+    }
+    expect(check(withBase({ secrets })).definition?.secrets).toEqual(secrets)
+  })
+
+  it('rejects values that are not a mapping without quoting them', () => {
+    const result = check(withBase({ secrets: { values: ['hunter2'] } }))
+    const [error] = errors(result.diagnostics)
+    expect(error?.message).toBe('secrets.values must be a mapping (object), not a list')
+    expect(JSON.stringify(result.diagnostics)).not.toContain('hunter2')
+  })
+
+  it('rejects secrets given as a string without quoting it', () => {
+    const result = check(withBase({ secrets: 'hunter2' }))
+    expect(errors(result.diagnostics)[0]?.message).toBe(
+      'secrets must be a mapping (object), not a string'
+    )
+    expect(JSON.stringify(result.diagnostics)).not.toContain('hunter2')
+  })
+})
+
+describe('unknown keys', () => {
+  it('warns with a did-you-mean and still passes the key through', () => {
+    const result = check({ name: 'abc', type: 'secret', descripton: 'x', extra: 1 })
+    expect(result.definition).toMatchObject({ descripton: 'x', extra: 1 })
+    expect(warnings(result.diagnostics).map((d) => d.message)).toEqual([
+      'unknown field "descripton" (did you mean "description"?); it is sent to the API as written (known fields: name, description, type, secrets, gitops)',
+      'unknown field "extra"; it is sent to the API as written (known fields: name, description, type, secrets, gitops)'
+    ])
+  })
+
+  it('warns in gitops and secrets, not inside values', () => {
+    const result = check(
+      withBase({
+        secrets: { value: {}, values: { whatever: 1 } },
+        gitops: { ...VALID_GITOPS, Branch: 'x' }
+      })
+    )
+    expect(warnings(result.diagnostics).map((d) => d.path)).toEqual([
+      'secrets.value',
+      'gitops.Branch'
+    ])
+    expect(warnings(result.diagnostics)[0]?.message).toMatch(/did you mean "values"/)
+    expect(warnings(result.diagnostics)[1]?.message).toMatch(/did you mean "branch"/)
+  })
+})
+
+describe('prototype keys', () => {
+  it('rejects {"__proto__": {"name": "abc", "type": "secret"}}: the key can neither satisfy nor bypass a rule', () => {
+    const result = check(JSON.parse('{"__proto__": {"name": "abc", "type": "secret"}}'))
+    expect(result.definition).toBeUndefined()
+    const messages = errors(result.diagnostics).map((d) => d.message)
+    expect(messages[0]).toMatch(/^key "__proto__" is not allowed/)
+    expect(messages).toContain(
+      'the definition is missing the required field "name" (the secret name, e.g. "My Secret")'
+    )
+  })
+
+  it.each(['constructor', 'prototype', '__proto__'])('rejects %s nested anywhere', (key) => {
+    const text = `{"name": "abc", "type": "secret", "secrets": {"values": {"${key}": {"polluted": true}}}}`
+    const result = check(JSON.parse(text))
+    expect(result.definition).toBeUndefined()
+    expect(errors(result.diagnostics)[0]).toMatchObject({ path: `secrets.values.${key}` })
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+  })
+})
+
+describe('the returned definition', () => {
+  it('is set with warnings, absent with any error', () => {
+    expect(check({ name: 'abc', type: 'secret', x: 1 }).definition).toBeDefined()
+    expect(check({ name: 'abc', type: 'nope' }).definition).toBeUndefined()
+  })
+
+  it('reports every problem, not the first', () => {
+    const result = check({ name: 'a', type: 'x', description: '<', gitops: { vcsService: 'y' } })
+    expect(errors(result.diagnostics).map((d) => d.path)).toEqual([
+      'name',
+      'description',
+      'type',
+      'gitops',
+      'gitops',
+      'gitops',
+      'gitops.vcsService'
+    ])
+  })
+})

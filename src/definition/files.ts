@@ -1,0 +1,285 @@
+// Which files to read, and reading them safely: everything stays inside the workspace.
+import { open, realpath, lstat, stat } from 'node:fs/promises'
+import path from 'node:path'
+import * as glob from '@actions/glob'
+import { MAX_DEFINITION_SIZE } from './internal.js'
+import type { Diagnostic } from './types.js'
+
+const IS_WINDOWS = process.platform === 'win32'
+const EXTENSIONS = ['.json', '.yaml', '.yml']
+
+export interface ResolvedFiles {
+  /** Absolute paths (under the workspace's real path), deduplicated, in a stable order. */
+  files: string[]
+  diagnostics: Diagnostic[]
+}
+
+export interface ReadResult {
+  /** The text, BOM removed; undefined when the file was refused. */
+  text?: string
+  diagnostics: Diagnostic[]
+  /** Workspace-relative path with forward slashes (the `file` of diagnostics and sources). */
+  file: string
+}
+
+function inputError(message: string): Diagnostic {
+  return { severity: 'error', message: `input "file": ${message}` }
+}
+
+function isGlob(pattern: string): boolean {
+  return /[*?[]/.test(pattern)
+}
+
+function isInside(root: string, target: string): boolean {
+  const rel = path.relative(root, target)
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel)
+}
+
+/** Workspace-relative path with forward slashes, as annotations expect. */
+export function workspaceRelative(workspace: string, absPath: string): string {
+  return path.relative(workspace, absPath).split(path.sep).join('/')
+}
+
+/** Escapes a literal path for @actions/glob (the same rules as its own internal escaping). */
+function globEscape(literal: string): string {
+  return (IS_WINDOWS ? literal : literal.replace(/\\/g, '\\\\'))
+    .replace(/(\[)(?=[^/]+\])/g, '[[]')
+    .replace(/\?/g, '[?]')
+    .replace(/\*/g, '[*]')
+}
+
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+async function realpathOrUndefined(p: string): Promise<string | undefined> {
+  try {
+    return await realpath(p)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Resolves the `file` input's entries (paths or globs, relative to the workspace; a leading
+ * `!` excludes matches from every glob). Order: pattern order, then each glob's matches sorted.
+ * Anything that resolves outside the workspace, symlinks included, is an error.
+ */
+export async function resolveDefinitionFiles(
+  patterns: string[],
+  workspace: string
+): Promise<ResolvedFiles> {
+  const diagnostics: Diagnostic[] = []
+  const files: string[] = []
+  const workspaceAbs = path.resolve(workspace)
+  const workspaceReal = await realpathOrUndefined(workspaceAbs)
+  if (workspaceReal === undefined) {
+    return { files, diagnostics: [inputError(`workspace ${workspaceAbs} does not exist`)] }
+  }
+  const seen = new Set<string>()
+  const entries = patterns.map((p) => p.trim()).filter((p) => p !== '')
+  const exclusions: string[] = []
+
+  // Lexical check first: a path outside the workspace is refused without touching it.
+  const inWorkspace = (entry: string): string | undefined => {
+    const abs = path.resolve(workspaceAbs, entry)
+    if (abs === workspaceAbs) return ''
+    if (!isInside(workspaceAbs, abs)) {
+      diagnostics.push(inputError(`"${entry}" is outside the workspace; only files in it are read`))
+      return undefined
+    }
+    return path.relative(workspaceAbs, abs)
+  }
+
+  for (const entry of entries) {
+    if (!entry.startsWith('!')) continue
+    const rel = inWorkspace(entry.slice(1).trim())
+    if (rel !== undefined && rel !== '')
+      exclusions.push(`!${globEscape(workspaceReal)}${path.sep}${rel}`)
+  }
+
+  /** Adds a candidate after the real-path check; returns false when it is not a regular file. */
+  const accept = async (candidate: string, shown: string): Promise<boolean> => {
+    const real = await realpathOrUndefined(candidate)
+    if (real === undefined) {
+      diagnostics.push(inputError(`"${shown}" does not exist`))
+      return true
+    }
+    if (!isInside(workspaceReal, real)) {
+      diagnostics.push(
+        inputError(`"${shown}" resolves (through a symbolic link) outside the workspace; refused`)
+      )
+      return true
+    }
+    const info = await stat(real)
+    if (!info.isFile()) return false
+    if (!seen.has(real)) {
+      seen.add(real)
+      files.push(candidate)
+    }
+    return true
+  }
+
+  for (const entry of entries) {
+    if (entry.startsWith('!')) continue
+    const rel = inWorkspace(entry)
+    if (rel === undefined) continue
+    const shown = entry
+    if (rel === '') {
+      diagnostics.push(inputError(`"${shown}" is the workspace itself; name files or use a glob`))
+      continue
+    }
+    if (!isGlob(entry)) {
+      const candidate = path.join(workspaceReal, rel)
+      try {
+        await lstat(candidate)
+      } catch {
+        diagnostics.push(inputError(`"${shown}" does not exist`))
+        continue
+      }
+      if (!(await accept(candidate, shown))) {
+        diagnostics.push(
+          inputError(`"${shown}" is a directory; name files or use a glob such as ${shown}/*.yaml`)
+        )
+      }
+      continue
+    }
+    let matches: string[]
+    try {
+      // Symbolic links are not followed while searching, so a link to a directory outside
+      // the workspace is never walked; links to files are checked by their real path below.
+      const globber = await glob.create(
+        [`${globEscape(workspaceReal)}${path.sep}${rel}`, ...exclusions].join('\n'),
+        {
+          followSymbolicLinks: false,
+          implicitDescendants: false,
+          matchDirectories: false,
+          omitBrokenSymbolicLinks: true
+        }
+      )
+      matches = (await globber.glob()).sort(byCodeUnits)
+    } catch (error) {
+      diagnostics.push(
+        inputError(`invalid pattern "${shown}": ${error instanceof Error ? error.message : error}`)
+      )
+      continue
+    }
+    let matched = 0
+    for (const match of matches) {
+      const shownMatch = workspaceRelative(workspaceReal, match)
+      if (await accept(match, shownMatch)) matched++
+    }
+    if (matched === 0) diagnostics.push(inputError(`"${shown}" matched no files`))
+  }
+  return { files, diagnostics }
+}
+
+/**
+ * Reads one definition file: `.json`, `.yaml` or `.yml` only, at most 1 MiB, UTF-8 text
+ * (no NUL bytes), not empty. The BOM is removed. Diagnostics carry the relative path.
+ */
+export async function readDefinitionFile(absPath: string, workspace: string): Promise<ReadResult> {
+  const workspaceAbs = path.resolve(workspace)
+  const workspaceReal = (await realpathOrUndefined(workspaceAbs)) ?? workspaceAbs
+  const file = workspaceRelative(
+    isInside(workspaceReal, absPath) ? workspaceReal : workspaceAbs,
+    absPath
+  )
+  const refuse = (message: string, line?: number, column?: number): ReadResult => ({
+    file,
+    diagnostics: [
+      {
+        severity: 'error',
+        message,
+        file,
+        ...(line === undefined ? {} : { line, column: column ?? 1 })
+      }
+    ]
+  })
+
+  const extension = path.extname(absPath)
+  if (!EXTENSIONS.includes(extension.toLowerCase())) {
+    return refuse(
+      extension === ''
+        ? 'definition files need a .json, .yaml or .yml extension; this one has none'
+        : `unsupported file extension "${extension}": definition files end in .json, .yaml or .yml`
+    )
+  }
+  const real = await realpathOrUndefined(absPath)
+  if (real === undefined) return refuse('the file does not exist')
+  if (!isInside(workspaceReal, real))
+    return refuse('the file resolves outside the workspace; refused')
+
+  let bytes: Buffer
+  const handle = await open(real, 'r')
+  try {
+    const info = await handle.stat()
+    if (!info.isFile()) return refuse('not a regular file')
+    if (info.size > MAX_DEFINITION_SIZE) {
+      return refuse(`the file is ${(info.size / 1024 / 1024).toFixed(1)} MiB; the limit is 1 MiB`)
+    }
+    // Read at most one byte past the limit, in case the file grew since stat.
+    const buffer = Buffer.alloc(MAX_DEFINITION_SIZE + 1)
+    let length = 0
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length)
+      if (bytesRead === 0) break
+      length += bytesRead
+    }
+    if (length > MAX_DEFINITION_SIZE) return refuse('the file is larger than 1 MiB')
+    bytes = buffer.subarray(0, length)
+  } finally {
+    await handle.close()
+  }
+
+  if (bytes.length === 0) return refuse('the file is empty')
+  const nul = bytes.indexOf(0)
+  if (nul !== -1) {
+    const { line, column } = bytePosition(bytes, nul)
+    return refuse(
+      'the file is binary (it contains a NUL byte), not JSON or YAML text',
+      line,
+      column
+    )
+  }
+  let text: string
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)
+  } catch {
+    return refuse('the file is not valid UTF-8 text; save it as UTF-8', firstInvalidLine(bytes))
+  }
+  if (text.startsWith('\uFEFF')) text = text.slice(1)
+  if (text.trim() === '') return refuse('the file is empty')
+  return { text, diagnostics: [], file }
+}
+
+function bytePosition(bytes: Buffer, offset: number): { line: number; column: number } {
+  let line = 1
+  let start = 0
+  for (let i = 0; i < offset; i++) {
+    if (bytes[i] === 0x0a) {
+      line++
+      start = i + 1
+    }
+  }
+  return { line, column: offset - start + 1 }
+}
+
+/** 1-based line holding the first byte sequence that is not UTF-8. */
+function firstInvalidLine(bytes: Buffer): number {
+  const decoder = new TextDecoder('utf-8', { fatal: true })
+  let line = 1
+  let start = 0
+  for (let i = 0; i <= bytes.length; i++) {
+    if (i === bytes.length || bytes[i] === 0x0a) {
+      try {
+        decoder.decode(bytes.subarray(start, i))
+      } catch {
+        return line
+      }
+      line++
+      start = i + 1
+    }
+  }
+  return 1
+}

@@ -1,0 +1,80 @@
+// The definition stage: find, read, parse, override and validate definitions. Pure: it
+// returns documents and diagnostics and never prints (main.ts reports them).
+import path from 'node:path'
+import { readDefinitionFile, resolveDefinitionFiles } from './files.js'
+import { parseDefinitionText } from './parse.js'
+import type { Diagnostic, ParsedDocument } from './types.js'
+
+export { resolveDefinitionFiles, readDefinitionFile } from './files.js'
+export { parseDefinitionText, MAX_ALIASES, MAX_EXPANDED_NODES } from './parse.js'
+export type { DefinitionFormat, ParseOptions, ParseResult } from './parse.js'
+export { deriveSecretId } from './identifier.js'
+export { applyOverrides } from './overrides.js'
+export type { DefinitionOverrides } from './overrides.js'
+export { validateDefinition, validateBatch } from './validate.js'
+export type { ValidationResult } from './validate.js'
+export { MAX_DEFINITION_SIZE, MAX_DEPTH } from './internal.js'
+export type * from './types.js'
+export type {
+  GlobalSecretDefinition,
+  GitopsSettings,
+  SecretType,
+  VcsService
+} from './secret-definition.js'
+
+export interface LoadRequest {
+  /** Entries of the `file` input: paths or globs relative to the workspace (absolute paths inside it work too). */
+  files: string[]
+  /** The `definition` input; when it is not blank it is used and `files` is ignored. */
+  inline?: string
+  workspace: string
+}
+
+export interface LoadResult {
+  /** In file order, then document order inside each file. */
+  documents: ParsedDocument[]
+  /** Every problem of every file: loading goes on after a bad file. */
+  diagnostics: Diagnostic[]
+}
+
+export async function loadDefinitions(req: LoadRequest): Promise<LoadResult> {
+  const patterns = req.files.map((f) => f.trim()).filter((f) => f !== '')
+  if (req.inline !== undefined && req.inline.trim() !== '') {
+    const parsed = parseDefinitionText(req.inline, { format: 'auto' })
+    if (patterns.length === 0) return parsed
+    return {
+      documents: parsed.documents,
+      diagnostics: [
+        {
+          severity: 'warning',
+          message:
+            'input "file" is ignored because input "definition" is set (it takes precedence, ' +
+            "as the Northflank CLI's --input does over --file)"
+        },
+        ...parsed.diagnostics
+      ]
+    }
+  }
+  if (patterns.length === 0) {
+    return {
+      documents: [],
+      diagnostics: [
+        { severity: 'error', message: 'no definitions: set input "file" or input "definition"' }
+      ]
+    }
+  }
+
+  const resolved = await resolveDefinitionFiles(patterns, req.workspace)
+  const documents: ParsedDocument[] = []
+  const diagnostics = [...resolved.diagnostics]
+  for (const file of resolved.files) {
+    const read = await readDefinitionFile(file, req.workspace)
+    diagnostics.push(...read.diagnostics)
+    if (read.text === undefined) continue
+    const format = path.extname(file).toLowerCase() === '.json' ? 'json' : 'yaml'
+    const parsed = parseDefinitionText(read.text, { file: read.file, format })
+    documents.push(...parsed.documents)
+    diagnostics.push(...parsed.diagnostics)
+  }
+  return { documents, diagnostics }
+}
