@@ -1,0 +1,58 @@
+// Runs applyGlobalSecret in a fresh process, for what only a process start can
+// set up (NODE_EXTRA_CA_CERTS) and to see that nothing keeps the process alive.
+// Input: NF_CHILD (JSON). Output: one JSON line on stdout. Never calls process.exit.
+import dns from 'node:dns'
+
+interface ChildInput {
+  options: { apiUrl: string; token: string; timeoutMs: number; teamId?: string; retry?: object }
+  body: Record<string, unknown>
+  /** host names to resolve to 127.0.0.1 (stands in for /etc/hosts; the real name does not resolve) */
+  mapHosts?: string[]
+}
+
+const input = JSON.parse(process.env.NF_CHILD ?? '{}') as ChildInput
+
+if (input.mapHosts && input.mapHosts.length > 0) {
+  const mapped = new Set(input.mapHosts)
+  const original = dns.lookup
+  const patched = (hostname: string, options: unknown, callback?: unknown): void => {
+    const cb = (typeof options === 'function' ? options : callback) as (...args: unknown[]) => void
+    const opts = (typeof options === 'object' && options !== null ? options : {}) as {
+      all?: boolean
+    }
+    if (!mapped.has(hostname)) {
+      ;(original as (...args: unknown[]) => void)(hostname, options, callback)
+      return
+    }
+    if (opts.all) cb(null, [{ address: '127.0.0.1', family: 4 }])
+    else cb(null, '127.0.0.1', 4)
+  }
+  ;(dns as { lookup: unknown }).lookup = patched
+}
+
+const { applyGlobalSecret } = await import('../../../src/northflank/client.js')
+const started = Date.now()
+const debug: string[] = []
+try {
+  const result = await applyGlobalSecret(
+    { userAgent: 'child-test', debug: (m) => debug.push(m), ...input.options },
+    input.body,
+    'fail'
+  )
+  console.log(
+    JSON.stringify({ ok: true, outcome: result.outcome, statuses: result.statuses, debug })
+  )
+} catch (error) {
+  const e = error as { kind?: string; code?: string; message?: string; attempts?: number }
+  console.log(
+    JSON.stringify({
+      ok: false,
+      kind: e.kind,
+      code: e.code,
+      message: e.message,
+      attempts: e.attempts,
+      elapsedMs: Date.now() - started,
+      debug
+    })
+  )
+}
