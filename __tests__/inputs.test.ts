@@ -98,7 +98,11 @@ describe('readSettings', () => {
   it.each([
     ['on-conflict', 'maybe', /"on-conflict" is "maybe"; allowed values: fail, skip, update/],
     ['dry-run', 'yes please', /"dry-run" is "yes please"; allowed values: true, false/],
-    ['timeout-seconds', '-3', /"timeout-seconds" is "-3"; allowed values: a number of seconds greater than 0/],
+    [
+      'timeout-seconds',
+      '-3',
+      /"timeout-seconds" is "-3"; allowed values: a number of seconds greater than 0/
+    ],
     ['timeout-seconds', '0', /"timeout-seconds" is "0"/],
     ['timeout-seconds', '1e3', /"timeout-seconds" is "1e3"/],
     ['timeout-seconds', '99999', /at most 21600/],
@@ -141,14 +145,40 @@ describe('readSettings', () => {
     it('reads KEY and KEY=ENV_VAR entries and hands each value to onSecret', () => {
       process.env.DATABASE_URL = 'postgres://u:p@db/x'
       process.env.NF_API_KEY = 'k-123'
-      setInputs({ 'api-token': 't', file: 'a.json', 'values-from-env': 'DATABASE_URL\nAPI_KEY=NF_API_KEY' })
+      setInputs({
+        'api-token': 't',
+        file: 'a.json',
+        'values-from-env': 'DATABASE_URL\nAPI_KEY=NF_API_KEY'
+      })
       const seen: string[] = []
       const settings = readSettings((v) => seen.push(v))
       expect(settings.valuesFromEnv).toEqual([
-        { key: 'DATABASE_URL', variable: 'DATABASE_URL', value: 'postgres://u:p@db/x' },
-        { key: 'API_KEY', variable: 'NF_API_KEY', value: 'k-123' }
+        {
+          target: undefined,
+          key: 'DATABASE_URL',
+          variable: 'DATABASE_URL',
+          value: 'postgres://u:p@db/x'
+        },
+        { target: undefined, key: 'API_KEY', variable: 'NF_API_KEY', value: 'k-123' }
       ])
       expect(seen).toEqual(['t', 'postgres://u:p@db/x', 'k-123'])
+    })
+
+    it('scopes an entry to one definition with an identifier prefix', () => {
+      process.env.DB_PASS = 'pw'
+      setInputs({
+        'api-token': 't',
+        file: 'a.json',
+        'values-from-env': 'database-credentials:PASSWORD=DB_PASS\napp-config:PASSWORD=DB_PASS'
+      })
+      expect(readSettings(noop).valuesFromEnv).toEqual([
+        { target: 'database-credentials', key: 'PASSWORD', variable: 'DB_PASS', value: 'pw' },
+        { target: 'app-config', key: 'PASSWORD', variable: 'DB_PASS', value: 'pw' }
+      ])
+      setInputs({ 'values-from-env': 'Database Credentials:PASSWORD=DB_PASS' })
+      expect(problemsOf(() => readSettings(noop))).toEqual([
+        expect.stringMatching(/"Database Credentials" is not a secret identifier/)
+      ])
     })
 
     it('refuses unset and empty variables without printing any value', () => {

@@ -6,6 +6,8 @@ import * as core from '@actions/core'
 export type ConflictPolicy = 'fail' | 'skip' | 'update'
 
 export interface ValueFromEnv {
+  /** Identifier of the one definition this value is for (`id:KEY`); undefined: the only one. */
+  target?: string
   /** Key under `secrets.values`. */
   key: string
   /** Environment variable it was read from. */
@@ -44,6 +46,8 @@ const CONFLICT_POLICIES: readonly ConflictPolicy[] = ['fail', 'skip', 'update']
 // would only produce a confusing 404 after the token was sent.
 const TEAM_ID = /^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,98}[A-Za-z0-9])?$/
 const VALUE_KEY = /^[A-Za-z0-9_.-]+$/
+// A secret identifier as Northflank derives it from a name (see deriveSecretId).
+const SECRET_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 const MAX_TIMEOUT_SECONDS = 6 * 60 * 60 // a GitHub-hosted job cannot run longer
 const MAX_CONCURRENCY = 32
@@ -92,13 +96,22 @@ function readValuesFromEnv(
 ): ValueFromEnv[] {
   const entries: ValueFromEnv[] = []
   const seen = new Set<string>()
-  for (const item of splitList(raw)) {
+  for (const entry of splitList(raw)) {
+    const colon = entry.indexOf(':')
+    const target = colon === -1 ? undefined : entry.slice(0, colon).trim()
+    const item = colon === -1 ? entry : entry.slice(colon + 1)
     const eq = item.indexOf('=')
     const key = (eq === -1 ? item : item.slice(0, eq)).trim()
     const variable = (eq === -1 ? item : item.slice(eq + 1)).trim()
+    if (target !== undefined && !SECRET_ID.test(target)) {
+      problems.push(
+        `Input "values-from-env": "${target}" is not a secret identifier; write the identifier Northflank derives from the name (lower-case, spaces and hyphens as "-"), as in "shared-config:KEY=ENV_VAR".`
+      )
+      continue
+    }
     if (!VALUE_KEY.test(key)) {
       problems.push(
-        `Input "values-from-env": "${key}" is not a valid key; use letters, digits, "_", "." or "-" (entries are KEY or KEY=ENV_VAR).`
+        `Input "values-from-env": "${key}" is not a valid key; use letters, digits, "_", "." or "-" (entries are KEY, KEY=ENV_VAR, or IDENTIFIER:KEY=ENV_VAR).`
       )
       continue
     }
@@ -108,11 +121,12 @@ function readValuesFromEnv(
       )
       continue
     }
-    if (seen.has(key)) {
+    const scopedKey = `${target ?? ''}:${key}`
+    if (seen.has(scopedKey)) {
       problems.push(`Input "values-from-env": key "${key}" is listed twice; list each key once.`)
       continue
     }
-    seen.add(key)
+    seen.add(scopedKey)
     const value = env[variable]
     if (value === undefined) {
       problems.push(
@@ -128,7 +142,7 @@ function readValuesFromEnv(
       )
       continue
     }
-    entries.push({ key, variable, value })
+    entries.push({ target, key, variable, value })
   }
   return entries
 }
@@ -146,8 +160,10 @@ export function readSettings(
 
   const token = readTrimmed('api-token') || (env.NORTHFLANK_API_TOKEN ?? '').trim()
   if (token !== '') onSecret(token)
+  const problemsBefore = problems.length
   const dryRun = parseBoolean('dry-run', readTrimmed('dry-run'), problems)
-  if (!dryRun && token === '') {
+  // With an unreadable dry-run there is no telling whether a token is needed.
+  if (!dryRun && token === '' && problems.length === problemsBefore) {
     problems.push(
       'Input "api-token" is empty and NORTHFLANK_API_TOKEN is not set; pass the token from a secret (api-token: ${{ secrets.NORTHFLANK_API_TOKEN }}), or set dry-run: true to validate only.'
     )

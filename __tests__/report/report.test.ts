@@ -11,7 +11,7 @@ import {
   writeOutputs,
   type DefinitionResult
 } from '../../src/report/index.js'
-import { parseOutputs } from '../helpers/action-runner.js'
+import { parseOutputs } from '../../tools/run-action.js'
 
 function captureStdout(fn: () => void): string {
   let written = ''
@@ -62,13 +62,19 @@ describe('masking', () => {
     const data = {
       name: 'Shared Config',
       type: 'secret',
-      secrets: { values: { A: 'a', N: 5, OFF: false, Z: null }, files: { '/f': { data: 'x', encoding: 'utf-8' } } },
+      secrets: {
+        values: { A: 'a', N: 5, OFF: false, Z: null },
+        files: { '/f': { data: 'x', encoding: 'utf-8' } }
+      },
       createdAt: '2026-01-01T00:00:00Z'
     }
     expect(redactSecretValues(data)).toEqual({
       name: 'Shared Config',
       type: 'secret',
-      secrets: { values: { A: '***', N: '***', OFF: '***', Z: null }, files: { '/f': { data: '***', encoding: '***' } } },
+      secrets: {
+        values: { A: '***', N: '***', OFF: '***', Z: null },
+        files: { '/f': { data: '***', encoding: '***' } }
+      },
       createdAt: '2026-01-01T00:00:00Z'
     })
     expect(data.secrets.values.A).toBe('a')
@@ -105,7 +111,9 @@ describe('outputs and summary', () => {
     writeOutputs({ dryRun: false, results: [one] })
     const outputs = parseOutputs(readFileSync(process.env.GITHUB_OUTPUT!, 'utf8'))
     expect(outputs).toEqual({
-      results: JSON.stringify([{ name: 'Shared Config', id: 'shared-config', outcome: 'created', file: 'secrets/a.yaml' }]),
+      results: JSON.stringify([
+        { name: 'Shared Config', id: 'shared-config', outcome: 'created', file: 'secrets/a.yaml' }
+      ]),
       name: 'Shared Config',
       id: 'shared-config',
       outcome: 'created',
@@ -114,7 +122,13 @@ describe('outputs and summary', () => {
   })
 
   it('sets only results when the run holds several definitions', () => {
-    const two: DefinitionResult = { ...one, name: 'Other', id: 'other', outcome: 'failed', error: 'boom' }
+    const two: DefinitionResult = {
+      ...one,
+      name: 'Other',
+      id: 'other',
+      outcome: 'failed',
+      error: 'boom'
+    }
     writeOutputs({ dryRun: false, results: [one, two] })
     const outputs = parseOutputs(readFileSync(process.env.GITHUB_OUTPUT!, 'utf8'))
     expect(Object.keys(outputs)).toEqual(['results'])
@@ -130,8 +144,14 @@ describe('outputs and summary', () => {
       error: 'HTTP 403 <script>alert(1)</script>',
       data: undefined
     }
-    const html = buildSummary({ dryRun: false, teamId: 'platform', results: [one, bad] }).stringify()
-    expect(html).toContain('<th>Name</th><th>Identifier</th><th>Type</th><th>Team</th><th>Outcome</th><th>Source</th>')
+    const html = buildSummary({
+      dryRun: false,
+      teamId: 'platform',
+      results: [one, bad]
+    }).stringify()
+    expect(html).toContain(
+      '<th>Name</th><th>Identifier</th><th>Type</th><th>Team</th><th>Outcome</th><th>Source</th>'
+    )
     expect(html).toContain('<code>shared-config</code>')
     expect(html).toContain('✅ created')
     expect(html).toContain('❌ failed')

@@ -59,7 +59,10 @@ export function annotateResults(results: readonly DefinitionResult[]): void {
         anchor(result, 'Northflank global secret failed')
       )
     } else if (result.outcome !== 'validated') {
-      core.notice(`${VERB[result.outcome]}: ${label(result)}.`, anchor(result, 'Northflank global secret'))
+      core.notice(
+        `${VERB[result.outcome]}: ${label(result)}.`,
+        anchor(result, 'Northflank global secret')
+      )
     }
   }
 }

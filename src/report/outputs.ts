@@ -19,5 +19,6 @@ export function writeOutputs(report: RunReport): void {
   if (only.name !== undefined) core.setOutput('name', only.name)
   if (only.id !== undefined) core.setOutput('id', only.id)
   core.setOutput('outcome', only.outcome)
-  if (only.data !== undefined) core.setOutput('response', JSON.stringify(redactSecretValues(only.data)))
+  if (only.data !== undefined)
+    core.setOutput('response', JSON.stringify(redactSecretValues(only.data)))
 }

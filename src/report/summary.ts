@@ -31,13 +31,19 @@ function totals(results: readonly DefinitionResult[]): string {
 export function buildSummary(report: RunReport): typeof core.summary {
   const summary = core.summary
   const context = readRunContext()
-  summary.addHeading(report.dryRun ? 'Northflank global secrets (dry run)' : 'Northflank global secrets', 2)
+  summary.addHeading(
+    report.dryRun ? 'Northflank global secrets (dry run)' : 'Northflank global secrets',
+    2
+  )
 
   const facts: string[] = []
   if (context.repository) {
     const commit = context.sha ? context.sha.slice(0, 7) : undefined
-    const commitText = commit && context.commitUrl ? ` at <a href="${context.commitUrl}">${commit}</a>` : ''
-    facts.push(`Repository ${code(context.repository)}${commitText}${context.ref ? ` (${code(context.ref)})` : ''}`)
+    const commitText =
+      commit && context.commitUrl ? ` at <a href="${context.commitUrl}">${commit}</a>` : ''
+    facts.push(
+      `Repository ${code(context.repository)}${commitText}${context.ref ? ` (${code(context.ref)})` : ''}`
+    )
   }
   facts.push(report.teamId ? `Team ${code(report.teamId)}` : 'Scope: the API token’s own')
   if (report.dryRun) facts.push('Dry run: validated only, nothing was sent to Northflank')
@@ -74,7 +80,8 @@ export function buildSummary(report: RunReport): typeof core.summary {
       failures.map((r) => `${code(r.name ?? r.source.label)}: ${escape(r.error ?? 'failed')}`)
     )
   }
-  if (context.runUrl) summary.addRaw(`<p><sub><a href="${context.runUrl}">Workflow run</a></sub></p>`, true)
+  if (context.runUrl)
+    summary.addRaw(`<p><sub><a href="${context.runUrl}">Workflow run</a></sub></p>`, true)
   return summary
 }
 

@@ -1,0 +1,183 @@
+// Orchestration only: inputs → load → validate → apply → report.
+import * as core from '@actions/core'
+import { readSettings, InputError, type Settings } from './inputs.js'
+import {
+  loadDefinitions,
+  applyOverrides,
+  validateDefinition,
+  validateBatch,
+  deriveSecretId
+} from './definition/index.js'
+import { assignEnvValues } from './definition/env-values.js'
+import type { Diagnostic, ParsedDocument } from './definition/types.js'
+import type { GlobalSecretDefinition } from './definition/secret-definition.js'
+import {
+  registerSecret,
+  secretStrings,
+  annotateDiagnostics,
+  annotateResults,
+  writeOutputs,
+  writeSummary,
+  type DefinitionResult,
+  type RunReport
+} from './report/index.js'
+import { mapWithConcurrency } from './pool.js'
+import { ACTION_NAME, ACTION_VERSION } from './version.js'
+
+interface Checked {
+  doc: ParsedDocument
+  definition?: GlobalSecretDefinition
+}
+
+function fail(message: string): void {
+  core.error(message)
+  process.exitCode = core.ExitCode.Failure
+}
+
+function describeRun(documents: number): string {
+  return documents === 1 ? '1 definition' : `${documents} definitions`
+}
+
+/** Loads, overrides and validates every definition; annotates every problem. */
+async function loadAndValidate(
+  settings: Settings
+): Promise<{ checked: Checked[]; errors: number }> {
+  const loaded = await loadDefinitions({
+    files: settings.files,
+    inline: settings.inline,
+    workspace: settings.workspace
+  })
+  // Mask what the files hold before any diagnostic about them is printed.
+  for (const doc of loaded.documents)
+    for (const value of secretStrings(doc.value)) registerSecret(value)
+
+  const diagnostics: Diagnostic[] = [...loaded.diagnostics]
+  const { name, description, type } = settings.overrides
+  if ((name || description || type) && loaded.documents.length > 1) {
+    diagnostics.push({
+      severity: 'error',
+      message: `Inputs "name", "description" and "type" override one definition, but this run holds ${loaded.documents.length}; set these fields in each definition instead.`
+    })
+  }
+
+  const assigned = assignEnvValues(loaded.documents, settings.valuesFromEnv, name)
+  diagnostics.push(...assigned.diagnostics)
+  const checked: Checked[] = loaded.documents.map((original, index) => {
+    const values = assigned.values[index]
+    const doc = applyOverrides(original, { name, description, type, values })
+    const { definition, diagnostics: found } = validateDefinition(doc)
+    diagnostics.push(...found)
+    return { doc, definition }
+  })
+  const valid = checked.filter((c): c is Required<Checked> => c.definition !== undefined)
+  diagnostics.push(...validateBatch(valid, settings.teamId))
+
+  annotateDiagnostics(diagnostics)
+  return { checked, errors: diagnostics.filter((d) => d.severity === 'error').length }
+}
+
+function baseResult(c: Checked): Omit<DefinitionResult, 'outcome'> {
+  const name = typeof c.definition?.name === 'string' ? c.definition.name : undefined
+  return {
+    source: c.doc.source,
+    position: c.doc.locate([]),
+    name,
+    id: name !== undefined ? deriveSecretId(name) : undefined,
+    type: c.definition?.type
+  }
+}
+
+async function applyAll(settings: Settings, checked: Checked[]): Promise<DefinitionResult[]> {
+  // Loaded only when something is sent, so a dry run never pays for the HTTP stack.
+  const { applyGlobalSecret, RateGate } = await import('./northflank/client.js')
+  const gate = new RateGate()
+  return mapWithConcurrency(checked, settings.concurrency, async (c) => {
+    const result = baseResult(c)
+    try {
+      const applied = await applyGlobalSecret(
+        {
+          apiUrl: settings.apiUrl,
+          token: settings.token,
+          teamId: settings.teamId,
+          userAgent: `${ACTION_NAME}/${ACTION_VERSION}`,
+          timeoutMs: settings.timeoutMs,
+          debug: (message) => core.debug(`${result.id}: ${message}`),
+          gate
+        },
+        c.definition as GlobalSecretDefinition,
+        settings.onConflict
+      )
+      return { ...result, ...applied }
+    } catch (error) {
+      return { ...result, outcome: 'failed' as const, error: (error as Error).message }
+    }
+  })
+}
+
+async function report(run: RunReport): Promise<void> {
+  annotateResults(run.results)
+  writeOutputs(run)
+  await writeSummary(run)
+}
+
+export async function run(): Promise<void> {
+  try {
+    const settings = readSettings(registerSecret)
+    if (!settings.dryRun) {
+      const { checkApiUrl } = await import('./northflank/client.js')
+      checkApiUrl(settings.apiUrl)
+    }
+
+    const { checked, errors } = await loadAndValidate(settings)
+    const base: Omit<RunReport, 'results'> = { dryRun: settings.dryRun, teamId: settings.teamId }
+
+    if (errors > 0 || checked.length === 0) {
+      const invalid = checked.filter((c) => c.definition === undefined).length
+      const notSent = settings.dryRun
+        ? `${errors} problem${errors === 1 ? '' : 's'} found; fix the annotated lines.`
+        : `Nothing was sent to Northflank: ${errors} problem${errors === 1 ? '' : 's'} found; fix the annotated lines and run again.`
+      await report({
+        ...base,
+        notSent,
+        results: checked.map((c) =>
+          c.definition === undefined
+            ? { ...baseResult(c), outcome: 'failed', error: 'invalid definition (see annotations)' }
+            : { ...baseResult(c), outcome: 'validated' }
+        )
+      })
+      core.info(`${describeRun(checked.length)}, ${invalid} invalid. ${notSent}`)
+      process.exitCode = core.ExitCode.Failure
+      return
+    }
+
+    if (settings.dryRun) {
+      await report({
+        ...base,
+        results: checked.map((c) => ({ ...baseResult(c), outcome: 'validated' }))
+      })
+      core.info(`Dry run: ${describeRun(checked.length)} valid; nothing was sent.`)
+      return
+    }
+
+    const results = await applyAll(settings, checked)
+    await report({ ...base, results })
+    const failed = results.filter((r) => r.outcome === 'failed').length
+    if (failed > 0) {
+      core.info(
+        `${failed} of ${describeRun(results.length)} failed; the others were applied (see the summary).`
+      )
+      process.exitCode = core.ExitCode.Failure
+    }
+  } catch (error) {
+    if (error instanceof InputError) {
+      for (const problem of error.problems) core.error(problem)
+      process.exitCode = core.ExitCode.Failure
+    } else {
+      // Expected failures are reported where they happen; reaching this is a bug.
+      const message = error instanceof Error ? error.message : String(error)
+      fail(
+        `Unexpected error: ${message}. This is a bug in the action; please report it with this step's log.`
+      )
+    }
+  }
+}

@@ -1,0 +1,18 @@
+// Runs tasks with at most `limit` in flight, keeping results in input order.
+export async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<R>
+): Promise<R[]> {
+  const results = new Array<R>(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++
+      results[index] = await task(items[index]!, index)
+    }
+  }
+  const workers = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker)
+  await Promise.all(workers)
+  return results
+}

@@ -1,0 +1,60 @@
+// `npm run demo`: the action's main job on a fresh machine, no Northflank
+// account needed. Starts the local stand-in, runs the bundled action on the
+// example definitions twice (create, then a rerun that updates), prints the
+// log, outputs and the job summary as a person would see them, and stops.
+import { startStandIn } from './northflank-stand-in.js'
+import { renderSummary } from './render-summary.js'
+import { ROOT, runAction, type ActionRun } from './run-action.js'
+
+const TOKEN = 'demo-token'
+const bold = (s: string): string => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s)
+
+function show(title: string, run: ActionRun): void {
+  console.log(`\n${bold(`━━ ${title} ━━`)}  (exit code ${run.code}, ${run.elapsedMs} ms)\n`)
+  console.log(bold('Log'))
+  for (const line of run.stdout.split('\n')) {
+    if (line === '' || line.startsWith('::add-mask::')) continue
+    console.log(`  ${line}`)
+  }
+  console.log(`\n${bold('Outputs')}`)
+  for (const [name, value] of Object.entries(run.outputs)) console.log(`  ${name} = ${value}`)
+  console.log(`\n${bold('Job summary')}\n`)
+  console.log(renderSummary(run.summary).replace(/^/gm, '  '))
+}
+
+async function main(): Promise<void> {
+  const api = await startStandIn({ tokens: [TOKEN], latencyMs: 20 })
+  try {
+    console.log(`Local Northflank stand-in listening on ${api.url}`)
+    const inputs = {
+      file: 'examples/secrets/*.yaml\nexamples/secrets/*.json',
+      'api-url': api.url,
+      'api-token': TOKEN,
+      'values-from-env': [
+        'database-credentials:DATABASE_USER',
+        'database-credentials:DATABASE_PASSWORD',
+        'database-credentials:DATABASE_URL=DATABASE_CONNECTION_STRING'
+      ].join('\n'),
+      'on-conflict': 'update'
+    }
+    const env = {
+      DATABASE_USER: 'app',
+      DATABASE_PASSWORD: 'demo-password-not-real',
+      DATABASE_CONNECTION_STRING:
+        'postgres://app:demo-password-not-real@db.internal.example.com:5432/app'
+    }
+    const first = await runAction(inputs, { workspace: ROOT, env, debug: false })
+    show('Run 1: create every example definition', first)
+    const second = await runAction(inputs, { workspace: ROOT, env, debug: false })
+    show('Run 2: the same step again (on-conflict: update, so reruns are idempotent)', second)
+    console.log(
+      `\nThe stand-in received ${api.requests.length} requests: ` +
+        api.requests.map((r) => `${r.method} ${r.path}`).join(', ')
+    )
+    if (first.code !== 0 || second.code !== 0) process.exitCode = 1
+  } finally {
+    await api.stop()
+  }
+}
+
+await main()
