@@ -115,7 +115,9 @@ async function applyAll(settings: Settings, checked: Checked[]): Promise<Definit
 }
 
 async function report(run: RunReport): Promise<void> {
-  annotateResults(run.results)
+  // Invalid definitions were annotated where they are wrong; a second error
+  // per definition would only repeat that.
+  if (!run.notSent) annotateResults(run.results)
   writeOutputs(run)
   await writeSummary(run)
 }

@@ -170,7 +170,7 @@ describe('several definitions in one text', () => {
       {
         severity: 'error',
         // A top-level list is flattened into definitions, so `- x` is a string definition.
-        message: 'document 2 is a string; expected a mapping with "name" and "type"',
+        message: 'document 2 is a string; expected an object (YAML mapping) with "name" and "type"',
         file: 'f.yaml',
         line: 3,
         column: 3
@@ -191,7 +191,7 @@ describe('documents that are not mappings', () => {
     const result = parseDefinitionText(text, { format, file: 'f' })
     expect(result.documents).toEqual([])
     expect(result.diagnostics.map((d) => d.message)).toEqual([
-      `${message}; expected a mapping with "name" and "type"`
+      `${message}; expected an object (YAML mapping) with "name" and "type"`
     ])
   })
 
@@ -208,7 +208,7 @@ describe('documents that are not mappings', () => {
   it('rejects an empty array', () => {
     const result = parseDefinitionText('[ ]', { format: 'json', file: 'f.json' })
     expect(result.diagnostics.map((d) => d.message)).toEqual([
-      'the definition holds no documents: expected a mapping with "name" and "type"'
+      'the definition holds no documents: expected an object (YAML mapping) with "name" and "type"'
     ])
   })
 
@@ -238,7 +238,7 @@ describe('documents that are not mappings', () => {
   it('rejects a YAML text of comments only', () => {
     const result = parseDefinitionText('# nothing here\n', { format: 'yaml', file: 'c.yaml' })
     expect(result.diagnostics.map((d) => d.message)).toEqual([
-      'the definition holds no documents: expected a mapping with "name" and "type"'
+      'the definition holds no documents: expected an object (YAML mapping) with "name" and "type"'
     ])
   })
 })

@@ -1,13 +1,12 @@
 // HTTPS through a CONNECT proxy, NO_PROXY, certificate checks, and that an
 // abandoned request leaves nothing that keeps the process alive.
-import { execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import { applyGlobalSecret, type ClientOptions } from '../../src/northflank/client.js'
 import { NorthflankError } from '../../src/northflank/errors.js'
 import { startStandIn, type StandIn } from '../../tools/northflank-stand-in.js'
+import { makeTestCertificates, type TestCertificates } from '../helpers/test-ca.js'
 import { startConnectProxy, startServer, type TestProxy } from './support/servers.js'
 
 const TOKEN = 'proxy-tls-token-42'
@@ -21,88 +20,22 @@ const PROXY_VARS = [
   'no_proxy'
 ]
 
-let dir: string
+let certs: TestCertificates
 let caPem: string
 let tlsApi: StandIn
 let selfSignedApi: StandIn
 
-function openssl(...args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' })
-}
-
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'nf-tls-'))
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
-  openssl(
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=Northflank action test CA',
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign'
-  )
-  openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/CN=${HOST}`)
-  writeFileSync(
-    join(dir, 'ext.cnf'),
-    `subjectAltName=DNS:${HOST},DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`
-  )
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    'server.pem',
-    '-days',
-    '2',
-    '-extfile',
-    'ext.cnf'
-  )
-  openssl(
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    'self.key',
-    '-out',
-    'self.pem',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=localhost',
-    '-addext',
-    'subjectAltName=DNS:localhost,IP:127.0.0.1'
-  )
-  caPem = join(dir, 'ca.pem')
-  const read = (f: string): Buffer => readFileSync(join(dir, f))
-  tlsApi = await startStandIn({
-    tokens: [TOKEN],
-    tls: { key: read('server.key'), cert: read('server.pem') }
-  })
-  selfSignedApi = await startStandIn({
-    tokens: [TOKEN],
-    tls: { key: read('self.key'), cert: read('self.pem') }
-  })
+  certs = makeTestCertificates(HOST)
+  caPem = certs.caPem
+  tlsApi = await startStandIn({ tokens: [TOKEN], tls: certs.server })
+  selfSignedApi = await startStandIn({ tokens: [TOKEN], tls: certs.selfSigned })
 }, 30_000)
 
 afterAll(async () => {
   await tlsApi?.stop()
   await selfSignedApi?.stop()
-  if (dir) rmSync(dir, { recursive: true, force: true })
+  certs?.remove()
 })
 
 const saved = new Map<string, string | undefined>()

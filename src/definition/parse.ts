@@ -113,7 +113,8 @@ function toDocuments(result: FormatResult, lines: LineIndex, file?: string): Par
   if (result.syntaxOk && count === 0) {
     diagnostics.push({
       severity: 'error',
-      message: 'the definition holds no documents: expected a mapping with "name" and "type"',
+      message:
+        'the definition holds no documents: expected an object (YAML mapping) with "name" and "type"',
       ...(file === undefined ? {} : { file }),
       ...lines.position(0)
     })
@@ -134,7 +135,7 @@ function toDocuments(result: FormatResult, lines: LineIndex, file?: string): Par
     if (!isPlainObject(element.value)) {
       diagnostics.push({
         severity: 'error',
-        message: `${where} is ${describe(element.value)}; expected a mapping with "name" and "type"`,
+        message: `${where} is ${describe(element.value)}; expected an object (YAML mapping) with "name" and "type"`,
         ...(file === undefined ? {} : { file }),
         ...(locate([]) ?? lines.position(0))
       })
