@@ -16,6 +16,7 @@ import {
   secretStrings,
   annotateDiagnostics,
   annotateResults,
+  logResults,
   writeOutputs,
   writeSummary,
   type DefinitionResult,
@@ -118,6 +119,7 @@ async function report(run: RunReport): Promise<void> {
   // Invalid definitions were annotated where they are wrong; a second error
   // per definition would only repeat that.
   if (!run.notSent) annotateResults(run.results)
+  logResults(run)
   writeOutputs(run)
   await writeSummary(run)
 }
@@ -134,7 +136,6 @@ export async function run(): Promise<void> {
     const base: Omit<RunReport, 'results'> = { dryRun: settings.dryRun, teamId: settings.teamId }
 
     if (errors > 0 || checked.length === 0) {
-      const invalid = checked.filter((c) => c.definition === undefined).length
       const notSent = settings.dryRun
         ? `${errors} problem${errors === 1 ? '' : 's'} found; fix the annotated lines.`
         : `Nothing was sent to Northflank: ${errors} problem${errors === 1 ? '' : 's'} found; fix the annotated lines and run again.`
@@ -147,7 +148,7 @@ export async function run(): Promise<void> {
             : { ...baseResult(c), outcome: 'validated' }
         )
       })
-      core.info(`${describeRun(checked.length)}, ${invalid} invalid. ${notSent}`)
+      core.info(notSent)
       process.exitCode = core.ExitCode.Failure
       return
     }
@@ -157,7 +158,7 @@ export async function run(): Promise<void> {
         ...base,
         results: checked.map((c) => ({ ...baseResult(c), outcome: 'validated' }))
       })
-      core.info(`Dry run: ${describeRun(checked.length)} valid; nothing was sent.`)
+      core.info('Dry run: nothing was sent to Northflank.')
       return
     }
 

@@ -11,10 +11,15 @@ const bold = (s: string): string => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m`
 
 function show(title: string, run: ActionRun): void {
   console.log(`\n${bold(`━━ ${title} ━━`)}  (exit code ${run.code}, ${run.elapsedMs} ms)\n`)
-  console.log(bold('Log'))
+  console.log(bold('Log (as the runner shows it; debug lines hidden)'))
   for (const line of run.stdout.split('\n')) {
-    if (line === '' || line.startsWith('::add-mask::')) continue
+    if (line === '' || /^::(add-mask|debug|notice|warning|error)\b/.test(line)) continue
     console.log(`  ${line}`)
+  }
+  console.log(`\n${bold('Annotations')}`)
+  for (const a of run.annotations) {
+    const where = a.file ? ` ${a.file}${a.line ? `:${a.line}` : ''}` : ''
+    console.log(`  ${a.level}${where}: ${a.message}`)
   }
   console.log(`\n${bold('Outputs')}`)
   for (const [name, value] of Object.entries(run.outputs)) console.log(`  ${name} = ${value}`)

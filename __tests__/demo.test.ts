@@ -1,0 +1,26 @@
+// `npm run demo` is the README's quick start: it must work on a fresh clone.
+import { describe, expect, it } from '@jest/globals'
+import { spawn } from 'node:child_process'
+import { ROOT } from '../tools/run-action.js'
+
+describe('npm run demo', () => {
+  it('creates the examples against the stand-in, reruns idempotently, prints the summary and stops', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/demo.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    let out = ''
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c))
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (out += c))
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    expect(code).toBe(0) // exits by itself: the stand-in was stopped
+    expect(out).toMatch(/Local Northflank stand-in listening on http:\/\/127\.0\.0\.1:\d+/)
+    expect(out).toMatch(/3 definitions: 3 created/)
+    expect(out).toMatch(/3 definitions: 3 updated/)
+    expect(out).toMatch(/\| Database Credentials \| database-credentials \| secret/)
+    expect(out).toMatch(/results = \[\{"name":"App Config","id":"app-config","outcome":"created"/)
+    expect(out).not.toContain('demo-password-not-real')
+    expect(out).toMatch(/POST \/v1\/secrets, .*PUT \/v1\/secrets/)
+  })
+})
