@@ -181,7 +181,11 @@ describe('create through the API (bundled action)', () => {
   it('refuses to send the token over plain http to a non-loopback host', async () => {
     const run = await create({ 'api-url': 'http://api.northflank.example' })
     expect(run.code).toBe(1)
-    expect(run.annotations.map((a) => a.message)).toEqual([expect.stringMatching(/https/)])
+    expect(run.annotations.map((a) => a.message)).toEqual([
+      expect.stringMatching(
+        /^Input "api-url": api-url must use https:\/\/ so the API token is encrypted/
+      )
+    ])
     expect(api.requests).toHaveLength(0)
   })
 

@@ -201,3 +201,28 @@ describe('readSettings', () => {
     })
   })
 })
+
+describe('api-url', () => {
+  const saved = { ...process.env }
+  afterEach(() => {
+    process.env = { ...saved }
+  })
+  it.each([
+    ['http://api.northflank.example', /must use https:\/\/ so the API token is encrypted/],
+    ['ftp://api.northflank.com', /must start with https:\/\//],
+    ['not a url', /is not an absolute URL/],
+    ['https://user:pw@api.northflank.com', /must not contain a user name or password/]
+  ])('refuses %s before anything is sent, naming the input', (url, message) => {
+    setInputs({ 'api-token': 't', file: 'a.json', 'api-url': url, 'dry-run': 'false' })
+    expect(problemsOf(() => readSettings(noop))).toEqual([
+      expect.stringMatching(new RegExp(`^Input "api-url": .*${message.source}`))
+    ])
+  })
+  it.each(['http://127.0.0.1:8080', 'http://localhost:3000', 'https://api.northflank.com/'])(
+    'accepts %s',
+    (url) => {
+      setInputs({ 'api-token': 't', file: 'a.json', 'api-url': url })
+      expect(readSettings(noop).apiUrl).toBe(url.replace(/\/$/, ''))
+    }
+  )
+})

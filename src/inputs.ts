@@ -2,6 +2,7 @@
 // module that calls core.getInput; every check on an input lives here, so a
 // wrong value is reported once, naming the input and what it accepts.
 import * as core from '@actions/core'
+import { apiUrlProblem } from './northflank/api-url.js'
 
 export type ConflictPolicy = 'fail' | 'skip' | 'update'
 
@@ -196,6 +197,8 @@ export function readSettings(
   }
 
   const apiUrl = (readTrimmed('api-url') || 'https://api.northflank.com').replace(/\/+$/, '')
+  const apiUrlError = apiUrlProblem(apiUrl)
+  if (apiUrlError !== undefined) problems.push(`Input "api-url": ${apiUrlError}.`)
 
   const timeoutSeconds = parseNumber(
     'timeout-seconds',

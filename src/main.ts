@@ -127,10 +127,6 @@ async function report(run: RunReport): Promise<void> {
 export async function run(): Promise<void> {
   try {
     const settings = readSettings(registerSecret)
-    if (!settings.dryRun) {
-      const { checkApiUrl } = await import('./northflank/client.js')
-      checkApiUrl(settings.apiUrl)
-    }
 
     const { checked, errors } = await loadAndValidate(settings)
     const base: Omit<RunReport, 'results'> = { dryRun: settings.dryRun, teamId: settings.teamId }

@@ -7,6 +7,7 @@ import type { RequestHandler } from '@actions/http-client/lib/interfaces'
 import { deriveSecretId } from '../definition/identifier.js'
 import { NorthflankError, type NorthflankErrorInit } from './errors.js'
 import { RateGate, formatDuration, headerValue, parseRetryAfter, sleep } from './rate-gate.js'
+import { apiUrlProblem } from './api-url.js'
 import { redact, redactDeep, sensitiveStrings } from './redact.js'
 
 export { NorthflankError } from './errors.js'
@@ -142,41 +143,8 @@ interface ParsedError {
 // api-url
 
 export function checkApiUrl(apiUrl: string): void {
-  let url: URL
-  try {
-    url = new URL(apiUrl)
-  } catch {
-    // The value is not echoed: a mis-pasted token would end up in the log.
-    throw configError('api-url is not an absolute URL; expected e.g. https://api.northflank.com')
-  }
-  if (url.username !== '' || url.password !== '') {
-    throw configError(
-      'api-url must not contain a user name or password; the API token goes in api-token'
-    )
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw configError(`api-url must start with https:// (got ${url.protocol}//)`)
-  }
-  if (url.search !== '' || url.hash !== '' || /[?#]/.test(apiUrl)) {
-    throw configError(
-      `api-url must not contain a query string or fragment: it is the base URL (such as ` +
-        `https://api.northflank.com) that /v1/... is appended to`
-    )
-  }
-  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-    throw configError(
-      `api-url must use https:// so the API token is encrypted in transit; plain http:// is ` +
-        `accepted only for loopback addresses (127.0.0.1, localhost, [::1]), not http://${url.host}`
-    )
-  }
-}
-
-function isLoopbackHost(hostname: string): boolean {
-  return (
-    hostname === 'localhost' ||
-    hostname === '[::1]' ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
-  )
+  const problem = apiUrlProblem(apiUrl)
+  if (problem !== undefined) throw configError(problem)
 }
 
 function configError(message: string): NorthflankError {
