@@ -9,11 +9,10 @@ export const modules = {
 // EXPORTS
 __webpack_require__.d(__webpack_exports__, {
   RateGate: () => (/* reexport */ RateGate),
-  applyGlobalSecret: () => (/* binding */ applyGlobalSecret),
-  checkApiUrl: () => (/* binding */ checkApiUrl)
+  applyGlobalSecret: () => (/* binding */ applyGlobalSecret)
 });
 
-// UNUSED EXPORTS: NorthflankError, RETRY_DEFAULTS, formatDetails, sameJson
+// UNUSED EXPORTS: NorthflankError, RETRY_DEFAULTS, checkApiUrl, formatDetails, sameJson
 
 // EXTERNAL MODULE: ./src/definition/identifier.ts
 var identifier = __webpack_require__(7790);
@@ -166,6 +165,8 @@ function sleep(ms) {
     return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
+// EXTERNAL MODULE: ./src/northflank/api-url.ts
+var api_url = __webpack_require__(7999);
 ;// CONCATENATED MODULE: ./src/northflank/redact.ts
 // Text that came from the server (error messages, details, body snippets) can
 // echo what was sent; it passes through here before it reaches a message.
@@ -245,6 +246,7 @@ function redactDeep(value, sensitive, depth = 0) {
 
 
 
+
 const RETRY_DEFAULTS = {
     baseMs: 500,
     maxMs: 10_000,
@@ -298,33 +300,9 @@ const DETAILS_CHARS = 1_000;
 // ---------------------------------------------------------------------------
 // api-url
 function checkApiUrl(apiUrl) {
-    let url;
-    try {
-        url = new URL(apiUrl);
-    }
-    catch {
-        // The value is not echoed: a mis-pasted token would end up in the log.
-        throw configError('api-url is not an absolute URL; expected e.g. https://api.northflank.com');
-    }
-    if (url.username !== '' || url.password !== '') {
-        throw configError('api-url must not contain a user name or password; the API token goes in api-token');
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        throw configError(`api-url must start with https:// (got ${url.protocol}//)`);
-    }
-    if (url.search !== '' || url.hash !== '' || /[?#]/.test(apiUrl)) {
-        throw configError(`api-url must not contain a query string or fragment: it is the base URL (such as ` +
-            `https://api.northflank.com) that /v1/... is appended to`);
-    }
-    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-        throw configError(`api-url must use https:// so the API token is encrypted in transit; plain http:// is ` +
-            `accepted only for loopback addresses (127.0.0.1, localhost, [::1]), not http://${url.host}`);
-    }
-}
-function isLoopbackHost(hostname) {
-    return (hostname === 'localhost' ||
-        hostname === '[::1]' ||
-        /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname));
+    const problem = (0,api_url/* apiUrlProblem */.r)(apiUrl);
+    if (problem !== undefined)
+        throw configError(problem);
 }
 function configError(message) {
     return new NorthflankError(message, { kind: 'config' });

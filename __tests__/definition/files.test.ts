@@ -80,7 +80,7 @@ describe('resolveDefinitionFiles', () => {
   it('reports a missing literal path', async () => {
     const result = await resolveDefinitionFiles(['secrets/missing.yaml', 'secrets/a.yaml'], ws)
     expect(messages(result.diagnostics)).toEqual([
-      'input "file": "secrets/missing.yaml" does not exist'
+      'Input "file": "secrets/missing.yaml" does not exist'
     ])
     expect(rel(result.files)).toEqual(['secrets/a.yaml'])
   })
@@ -88,14 +88,14 @@ describe('resolveDefinitionFiles', () => {
   it('reports a glob that matches nothing', async () => {
     const result = await resolveDefinitionFiles(['secrets/*.toml'], ws)
     expect(messages(result.diagnostics)).toEqual([
-      'input "file": "secrets/*.toml" matched no files'
+      'Input "file": "secrets/*.toml" matched no files'
     ])
   })
 
   it('reports a directory', async () => {
     const result = await resolveDefinitionFiles(['secrets'], ws)
     expect(messages(result.diagnostics)).toEqual([
-      'input "file": "secrets" is a directory; name files or use a glob such as secrets/*.yaml'
+      'Input "file": "secrets" is a directory; name files or use a glob such as secrets/*.yaml'
     ])
   })
 
@@ -108,7 +108,7 @@ describe('resolveDefinitionFiles', () => {
     const result = await resolveDefinitionFiles([entry()], ws)
     expect(result.files).toEqual([])
     expect(messages(result.diagnostics)).toEqual([
-      `input "file": "${entry()}" is outside the workspace; only files in it are read`
+      `Input "file": "${entry()}" is outside the workspace; only files in it are read`
     ])
   })
 
@@ -122,12 +122,12 @@ describe('resolveDefinitionFiles', () => {
     const named = await resolveDefinitionFiles(['secrets/out-link.yaml'], ws)
     expect(named.files).toEqual([])
     expect(messages(named.diagnostics)).toEqual([
-      'input "file": "secrets/out-link.yaml" resolves (through a symbolic link) outside the workspace; refused'
+      'Input "file": "secrets/out-link.yaml" resolves (through a symbolic link) outside the workspace; refused'
     ])
     const matched = await resolveDefinitionFiles(['secrets/*.yaml'], ws)
     expect(rel(matched.files)).toEqual(['secrets/a.yaml', 'secrets/b.yaml'])
     expect(messages(matched.diagnostics)).toEqual([
-      'input "file": "secrets/out-link.yaml" resolves (through a symbolic link) outside the workspace; refused'
+      'Input "file": "secrets/out-link.yaml" resolves (through a symbolic link) outside the workspace; refused'
     ])
   })
 
@@ -135,7 +135,7 @@ describe('resolveDefinitionFiles', () => {
     const result = await resolveDefinitionFiles(['secrets/**/y.yaml'], ws)
     expect(result.files).toEqual([])
     expect(messages(result.diagnostics)).toEqual([
-      'input "file": "secrets/**/y.yaml" matched no files'
+      'Input "file": "secrets/**/y.yaml" matched no files'
     ])
   })
 

@@ -56,7 +56,7 @@ describe('loadDefinitions', () => {
       'bad/invalid.yaml'
     ])
     expect(result.diagnostics).toEqual([
-      { severity: 'error', message: 'input "file": "missing.yaml" does not exist' },
+      { severity: 'error', message: 'Input "file": "missing.yaml" does not exist' },
       {
         severity: 'error',
         message: 'trailing commas are not allowed in JSON',
@@ -84,7 +84,7 @@ describe('loadDefinitions', () => {
     expect(result.diagnostics).toEqual([
       {
         severity: 'warning',
-        message: expect.stringMatching(/^input "file" is ignored because input "definition" is set/)
+        message: expect.stringMatching(/^Input "file" is ignored because input "definition" is set/)
       }
     ])
   })
@@ -109,7 +109,10 @@ describe('loadDefinitions', () => {
   it('needs a file or an inline definition', async () => {
     const result = await loadDefinitions({ files: [' '], workspace })
     expect(result.diagnostics).toEqual([
-      { severity: 'error', message: 'no definitions: set input "file" or input "definition"' }
+      {
+        severity: 'error',
+        message: 'Neither input "file" nor input "definition" is set; set one of them.'
+      }
     ])
   })
 })

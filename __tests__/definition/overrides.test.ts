@@ -76,13 +76,13 @@ describe('applyOverrides', () => {
       {
         severity: 'error',
         message: expect.stringMatching(
-          /^input "name": name is 1 character long; a name is letters and digits/
+          /^Input "name": name is 1 character long; a name is letters and digits/
         ),
         path: 'name'
       },
       {
         severity: 'error',
-        message: 'input "type": type must be one of: secret, config (found "nope")',
+        message: 'Input "type": type must be one of: secret, config (found "nope")',
         path: 'type'
       }
     ])
@@ -95,7 +95,7 @@ describe('applyOverrides', () => {
     const hostile = validateDefinition(applyOverrides(doc, { values }))
     expect(hostile.definition).toBeUndefined()
     expect(hostile.diagnostics[0]?.message).toMatch(
-      /^input "values-from-env": key "__proto__" in secrets.values is not allowed/
+      /^Input "values-from-env": key "__proto__" in secrets.values is not allowed/
     )
     expect(hostile.diagnostics[0]).not.toHaveProperty('line')
   })

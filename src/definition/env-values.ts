@@ -45,7 +45,7 @@ export function assignEnvValues(
     }
     const index = ids.indexOf(entry.target)
     if (index === -1) {
-      const known = ids.filter(Boolean).join(', ') || 'none'
+      const known = [...new Set(ids.filter(Boolean))].join(', ') || 'none'
       diagnostics.push({
         severity: 'error',
         message: `Input "values-from-env": no definition has the identifier "${entry.target}" (entry "${entry.target}:${entry.key}"); identifiers in this run: ${known}.`

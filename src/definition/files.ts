@@ -23,7 +23,7 @@ export interface ReadResult {
 }
 
 function inputError(message: string): Diagnostic {
-  return { severity: 'error', message: `input "file": ${message}` }
+  return { severity: 'error', message: `Input "file": ${message}` }
 }
 
 function isGlob(pattern: string): boolean {

@@ -48,7 +48,7 @@ export async function loadDefinitions(req: LoadRequest): Promise<LoadResult> {
         {
           severity: 'warning',
           message:
-            'input "file" is ignored because input "definition" is set (it takes precedence, ' +
+            'Input "file" is ignored because input "definition" is set (it takes precedence, ' +
             "as the Northflank CLI's --input does over --file)"
         },
         ...parsed.diagnostics
@@ -59,7 +59,10 @@ export async function loadDefinitions(req: LoadRequest): Promise<LoadResult> {
     return {
       documents: [],
       diagnostics: [
-        { severity: 'error', message: 'no definitions: set input "file" or input "definition"' }
+        {
+          severity: 'error',
+          message: 'Neither input "file" nor input "definition" is set; set one of them.'
+        }
       ]
     }
   }

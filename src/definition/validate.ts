@@ -132,7 +132,7 @@ class Reporter {
     const input = findOverride(this.doc, path)
     if (input !== undefined) {
       // The value came from a workflow input: no file position would be right for it.
-      this.diagnostics.push({ severity, message: `input "${input}": ${message}`, path: dotted })
+      this.diagnostics.push({ severity, message: `Input "${input}": ${message}`, path: dotted })
       return
     }
     const position = this.doc.locate(path, which)
