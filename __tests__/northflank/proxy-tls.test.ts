@@ -7,7 +7,7 @@ import { applyGlobalSecret, type ClientOptions } from '../../src/northflank/clie
 import { NorthflankError } from '../../src/northflank/errors.js'
 import { startStandIn, type StandIn } from '../../tools/northflank-stand-in.js'
 import { makeTestCertificates, type TestCertificates } from '../helpers/test-ca.js'
-import { startConnectProxy, startServer, type TestProxy } from './support/servers.js'
+import { json, startConnectProxy, startServer, type TestProxy } from './support/servers.js'
 
 const TOKEN = 'proxy-tls-token-42'
 const HOST = 'northflank.invalid' // reserved TLD: never resolves, so only the proxy can reach it
@@ -148,6 +148,8 @@ describe('HTTPS through a CONNECT proxy (child process, test CA trusted)', () =>
       { HTTPS_PROXY: p.url, NO_PROXY: `example.com,${HOST}`, NODE_EXTRA_CA_CERTS: caPem }
     )
     expect(result).toMatchObject({ ok: true, outcome: 'created', exitCode: 0 })
+    // The direct connection is pooled (keep-alive) and must not hold the process.
+    expect(result.lingerMs).toBeLessThan(500)
     expect(p.connects).toEqual([])
     expect(tlsApi.secrets().has('direct-secret')).toBe(true)
   }, 30_000)
@@ -222,6 +224,23 @@ describe('nothing keeps the process alive after giving up (child process)', () =
     // The client closed its side: the server holds no open socket.
     await new Promise((r) => setTimeout(r, 100))
     expect(hung.openSockets()).toBe(0)
+  }, 30_000)
+
+  it('pooled keep-alive connections: reused, and the process exits at once after the last request', async () => {
+    const api = await startServer((_req, res) => json(res, 200, { data: {} }))
+    stops.push(() => api.stop())
+    // Far longer than the linger allowed below: only unref'd idle sockets let the child exit.
+    api.server.keepAliveTimeout = 30_000
+    const result = await runChild(
+      { options: { apiUrl: api.url, token: TOKEN, timeoutMs: 5_000 }, body: body(), repeat: 3 },
+      {}
+    )
+    expect(result).toMatchObject({ ok: true, outcome: 'created', exitCode: 0 })
+    expect(api.requests).toHaveLength(3)
+    expect(api.connections()).toBe(1)
+    expect(result.lingerMs).toBeLessThan(500)
+    await new Promise((r) => setTimeout(r, 100))
+    expect(api.openSockets()).toBe(0)
   }, 30_000)
 
   it('a proxy that never answers CONNECT: same', async () => {

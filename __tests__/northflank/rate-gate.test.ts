@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
+import fc from 'fast-check'
 import { applyGlobalSecret, type ClientOptions } from '../../src/northflank/client.js'
 import { NorthflankError } from '../../src/northflank/errors.js'
 import {
@@ -85,6 +86,124 @@ describe('RateGate (driven clock)', () => {
   })
 })
 
+describe('RateGate: the reset implied by x-ratelimit-reset (driven clock)', () => {
+  // A server whose window resets at `resetAt` reads its clock at `at` and answers with the
+  // seconds left, rounded up; the request left 20 ms before, the answer arrives 5 ms after.
+  const SEND_MS = 20
+  const RECEIVE_MS = 5
+  const answer = (
+    gate: RateGate,
+    setNow: (t: number) => void,
+    resetAt: number,
+    at: number,
+    remaining: number,
+    status = 200
+  ): number | undefined => {
+    setNow(at + RECEIVE_MS)
+    const headers = {
+      'x-ratelimit-remaining': String(remaining),
+      'x-ratelimit-reset': String(Math.ceil((resetAt - at) / 1000))
+    }
+    return gate.observe(status, headers, 10, at - SEND_MS)
+  }
+  const driven = (start: number): { now: () => number; set: (t: number) => void } => {
+    let t = start
+    return { now: () => t, set: (v) => (t = v) }
+  }
+
+  it('waits until the earliest reset any answer of the window implies, never before it', () => {
+    const resetAt = 1_010_000 // a 10 s window that started at 1_000_000
+    const c = driven(1_000_000)
+    const gate = new RateGate(c.now)
+    expect(answer(gate, c.set, resetAt, 1_000_000, 99)).toBeUndefined()
+    expect(answer(gate, c.set, resetAt, 1_000_700, 98)).toBeUndefined()
+    // Alone, this answer ("1 s") would keep the gate closed until 1_010_305.
+    const wait = answer(gate, c.set, resetAt, 1_009_300, 0)
+    expect(gate.reopensAt).toBe(resetAt + RECEIVE_MS)
+    expect(wait).toBe(resetAt + RECEIVE_MS - c.now())
+  })
+
+  it('property: closed exactly until the smallest upper bound, which is never early', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 3_600 }),
+        fc.array(
+          fc.record({
+            into: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+            send: fc.integer({ min: 0, max: 2_000 }),
+            receive: fc.integer({ min: 0, max: 2_000 })
+          }),
+          { minLength: 1, maxLength: 30 }
+        ),
+        (windowS, raw) => {
+          const start = 5_000_000
+          const resetAt = start + windowS * 1000
+          const answers = raw
+            .map((a) => {
+              const at = start + Math.floor(a.into * windowS * 1000)
+              const reset = Math.ceil((resetAt - at) / 1000)
+              return { at, sentAt: at - a.send, receivedAt: at + a.receive, reset }
+            })
+            .sort((x, y) => x.receivedAt - y.receivedAt)
+          let now = 0
+          const gate = new RateGate(() => now)
+          const lastCounted = Math.max(...answers.map((a) => a.at))
+          for (const a of answers) {
+            now = a.receivedAt
+            const remaining = a.at === lastCounted ? '0' : '5'
+            gate.observe(
+              200,
+              { 'x-ratelimit-remaining': remaining, 'x-ratelimit-reset': String(a.reset) },
+              10,
+              a.sentAt
+            )
+          }
+          const expected = Math.min(...answers.map((a) => a.receivedAt + a.reset * 1000))
+          expect(expected).toBeGreaterThanOrEqual(resetAt)
+          expect(gate.reopensAt).toBe(expected > now ? expected : undefined)
+        }
+      )
+    )
+  })
+
+  it('a new window starts a new estimate and opens the gate', () => {
+    const c = driven(2_000_000)
+    const gate = new RateGate(c.now)
+    answer(gate, c.set, 2_010_000, 2_009_900, 0) // "1 s": closed until 2_010_905
+    expect(gate.reopensAt).toBe(2_010_905)
+    // Sent after the server reset (but before our estimate ran out): the window is new.
+    expect(answer(gate, c.set, 2_020_000, 2_010_100, 99)).toBeUndefined()
+    expect(gate.reopensAt).toBeUndefined()
+    // Its own spent answer closes the gate until its own reset, not the old one.
+    expect(answer(gate, c.set, 2_020_000, 2_015_000, 0)).toBe(2_020_005 - 2_015_005)
+    expect(gate.reopensAt).toBe(2_020_005)
+  })
+
+  it('a late answer from an earlier window does not move the estimate', () => {
+    const c = driven(3_000_000)
+    const gate = new RateGate(c.now)
+    answer(gate, c.set, 3_020_000, 3_010_100, 50) // window 2: resets by 3_020_105 at the latest
+    // Counted at 3_009_000 in window 1 but received only now.
+    c.set(3_010_200)
+    gate.observe(200, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1' }, 10, 3_008_990)
+    expect(gate.reopensAt).toBeUndefined()
+    // A late 429 still waits for its own reset (a server might count differently).
+    c.set(3_010_300)
+    expect(gate.observe(429, { 'x-ratelimit-reset': '1' }, 10, 3_009_000)).toBe(1_000)
+    expect(gate.reopensAt).toBe(3_011_300)
+    answer(gate, c.set, 3_020_000, 3_012_000, 0)
+    expect(gate.reopensAt).toBe(3_020_005)
+  })
+
+  it('epoch-seconds values are absolute times', () => {
+    const c = driven(Date.parse('2030-01-01T00:00:00Z'))
+    const gate = new RateGate(c.now)
+    const reset = c.now() / 1000 + 30
+    expect(gate.observe(429, { 'x-ratelimit-reset': String(reset) }, 10, c.now() - 10)).toBe(30_000)
+    expect(gate.reopensAt).toBe(reset * 1000)
+  })
+})
+
 describe('RateGate shared by concurrent applyGlobalSecret calls', () => {
   let s: StandIn | undefined
   afterEach(async () => {
@@ -123,6 +242,29 @@ describe('RateGate shared by concurrent applyGlobalSecret calls', () => {
     // Waiting on the gate is not an attempt.
     expect(results.slice(1).map((r) => r.attempts)).toEqual([1, 1, 1])
   })
+
+  it('the real limit: the gate reopens as soon as the window has certainly reset', async () => {
+    s = await startStandIn({ tokens: [TOKEN], rateLimit: { limit: 3, windowMs: 3_000 } })
+    const gate = new RateGate()
+    const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+    await applyGlobalSecret(opts(s.url, gate), { name: 'one', type: 'secret' }, 'fail')
+    await pause(1_300)
+    await applyGlobalSecret(opts(s.url, gate), { name: 'two', type: 'secret' }, 'fail')
+    await pause(1_300)
+    // The window's last request: its answer alone ("1 s") would be 0.6 s late.
+    await applyGlobalSecret(opts(s.url, gate), { name: 'three', type: 'secret' }, 'fail')
+    expect(gate.reopensAt).toBeDefined()
+    const fourth = await applyGlobalSecret(
+      opts(s.url, gate),
+      { name: 'four', type: 'secret' },
+      'fail'
+    )
+    expect(fourth.statuses).toEqual([200])
+    const windowStart = s.requests[0]!.at
+    const gap = s.requests[3]!.at - windowStart
+    expect(gap).toBeGreaterThanOrEqual(3_000)
+    expect(gap).toBeLessThan(3_000 + 250)
+  }, 15_000)
 
   it('without a shared gate the others would not have waited (control)', async () => {
     s = await startStandIn({ tokens: [TOKEN] })

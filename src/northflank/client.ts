@@ -9,6 +9,7 @@ import { NorthflankError, type NorthflankErrorInit } from './errors.js'
 import { RateGate, formatDuration, headerValue, parseRetryAfter, sleep } from './rate-gate.js'
 import { apiUrlProblem } from './api-url.js'
 import { redact, redactDeep, sensitiveStrings } from './redact.js'
+import { loadTransport } from './transport.js'
 
 export { NorthflankError } from './errors.js'
 export { RateGate } from './rate-gate.js'
@@ -343,7 +344,8 @@ class Exchange {
         const gateWait = this.gate.observe(
           reply.status,
           reply.headers,
-          Math.max(this.retry.baseMs, this.backoff(tries))
+          Math.max(this.retry.baseMs, this.backoff(tries)),
+          t0
         )
         if (gateWait !== undefined) {
           this.debug(`rate limit spent: requests wait ${formatDuration(gateWait)} for the reset`)
@@ -412,7 +414,7 @@ class Exchange {
     attemptMs: number
   ): Promise<AttemptResult> {
     // Loaded here, not at the top: a dry run never needs the HTTP stack.
-    const { HttpClient } = await loadHttpClient()
+    const { HttpClient, directAgent } = await loadTransport()
     const controller = new AbortController()
     const signal = controller.signal
     let timedOut = false
@@ -429,6 +431,10 @@ class Exchange {
         const agent = requestOptions.agent as { proxyOptions?: unknown } | undefined
         if (agent && typeof agent.proxyOptions === 'object' && agent.proxyOptions !== null) {
           ;(agent.proxyOptions as Record<string, unknown>).signal = signal
+        } else {
+          // Direct (no proxy, or NO_PROXY): reuse the pooled keep-alive sockets
+          // for this origin. The proxy path keeps its own agent per attempt.
+          requestOptions.agent = directAgent(url)
         }
       },
       canHandleAuthentication: () => false,
@@ -698,12 +704,6 @@ function classify(
 
 // ---------------------------------------------------------------------------
 // helpers
-
-let httpClientModule: Promise<typeof import('@actions/http-client')> | undefined
-function loadHttpClient(): Promise<typeof import('@actions/http-client')> {
-  httpClientModule ??= import('@actions/http-client')
-  return httpClientModule
-}
 
 /** Reads a response body; rejects (never hangs) when the attempt is aborted or the socket dies. */
 function readBody(message: IncomingMessage, signal: AbortSignal): Promise<string> {

@@ -1,6 +1,8 @@
 // A gate shared by all requests of a batch: once one response says the rate
 // limit is spent (429 or `x-ratelimit-remaining: 0`), every request waits for
 // the reset instead of spending more of the window on certain rejections.
+// Every response's `x-ratelimit-reset` narrows down when the current window
+// resets, so the wait ends as soon as the reset has certainly happened.
 
 import { NorthflankError } from './errors.js'
 
@@ -9,13 +11,18 @@ export type HeaderBag = Record<string, string | string[] | undefined>
 
 export class RateGate {
   private closedUntil = 0
+  /** What the responses so far say about the current window's reset. */
+  private window: ResetReading | undefined
+  /** The current window's limit is spent: the gate stays closed until `window.by`. */
+  private spent = false
 
   /** `now` is injectable so tests can drive the clock. */
   constructor(private readonly now: () => number = Date.now) {}
 
   /** Epoch ms at which the gate opens again, or undefined while it is open. */
   get reopensAt(): number | undefined {
-    return this.closedUntil > this.now() ? this.closedUntil : undefined
+    const until = this.until()
+    return until > this.now() ? until : undefined
   }
 
   /** Closes the gate until `untilMs`; an earlier time never shortens a longer closure. */
@@ -25,16 +32,43 @@ export class RateGate {
 
   /**
    * Looks at one response; closes the gate when it says the limit is spent.
-   * Returns the wait in ms until the reset, or undefined when the limit is not spent.
+   * Returns the wait in ms until the reset, or undefined when the limit is not spent (or a
+   * late answer says so of a window that has already reset).
    * `fallbackMs` is used when a 429 or an empty window names no reset time.
+   * `sentAt` (epoch ms, when the request left) bounds how early the server read its clock.
    */
-  observe(status: number, headers: HeaderBag, fallbackMs: number): number | undefined {
+  observe(
+    status: number,
+    headers: HeaderBag,
+    fallbackMs: number,
+    sentAt?: number
+  ): number | undefined {
+    const receivedAt = this.now()
+    const reading = readReset(
+      headerValue(headers, 'x-ratelimit-reset'),
+      Math.min(sentAt ?? receivedAt, receivedAt),
+      receivedAt
+    )
+    const current = reading === undefined || this.track(reading)
     const remaining = headerValue(headers, 'x-ratelimit-remaining')
     const spent = status === 429 || (remaining !== undefined && Number(remaining.trim()) === 0)
     if (!spent) return undefined
-    const waitMs = resetDelayMs(headers, this.now()) ?? fallbackMs
-    this.close(this.now() + waitMs)
-    return waitMs
+    // The server's explicit instruction wins over what the window implies.
+    const retryAfter = parseRetryAfter(headerValue(headers, 'retry-after'), receivedAt)
+    if (retryAfter !== undefined || reading === undefined) {
+      const waitMs = retryAfter ?? fallbackMs
+      this.close(receivedAt + waitMs)
+      return waitMs
+    }
+    if (!current || this.window === undefined) {
+      // A late answer from a window that is already over: the current one is not known to be
+      // spent. A 429 still waits for its own reset, should the server count differently.
+      if (status !== 429) return undefined
+      this.close(reading.by)
+      return Math.max(0, reading.by - receivedAt)
+    }
+    this.spent = true
+    return Math.max(0, this.window.by - receivedAt)
   }
 
   /**
@@ -45,17 +79,71 @@ export class RateGate {
     // Loop: another request may extend the closure while this one sleeps.
     for (;;) {
       const now = this.now()
-      if (this.closedUntil <= now) return
-      if (this.closedUntil > deadline) {
-        throw new NorthflankError(rateLimitBeyondBudgetMessage(this.closedUntil, now, deadline), {
+      const until = this.until()
+      if (until <= now) return
+      if (until > deadline) {
+        throw new NorthflankError(rateLimitBeyondBudgetMessage(until, now, deadline), {
           kind: 'timeout'
         })
       }
-      const waitMs = this.closedUntil - now
+      const waitMs = until - now
       onWait?.(waitMs)
       await sleep(waitMs)
     }
   }
+
+  private until(): number {
+    return this.spent && this.window ? Math.max(this.closedUntil, this.window.by) : this.closedUntil
+  }
+
+  /**
+   * Folds one reading into the current window's estimate; false when the reading belongs to
+   * an earlier window (a late answer). The reset lies in (notBefore, by] of every reading of
+   * its window, so their intersection is the tightest estimate, and `by` is never early.
+   */
+  private track(reading: ResetReading): boolean {
+    const w = this.window
+    // Sent after the window had certainly reset, or a reset certainly after it: a new window.
+    if (w === undefined || reading.sentAt >= w.by || reading.notBefore >= w.by) {
+      this.window = reading
+      this.spent = false
+      return true
+    }
+    if (reading.by <= w.notBefore) return false
+    this.window = {
+      sentAt: Math.max(w.sentAt, reading.sentAt),
+      notBefore: Math.max(w.notBefore, reading.notBefore),
+      by: Math.min(w.by, reading.by)
+    }
+    return true
+  }
+}
+
+/** What one response's `x-ratelimit-reset` says about when its window resets (epoch ms). */
+interface ResetReading {
+  sentAt: number
+  /** The reset is certainly after this… */
+  notBefore: number
+  /** …and certainly at or before this. */
+  by: number
+}
+
+/**
+ * `x-ratelimit-reset` is whole seconds until the reset, rounded up, read by the server at some
+ * moment between sentAt and receivedAt: the reset is after sentAt + (n - 1) s and at or before
+ * receivedAt + n s. Values that look like epoch seconds are an absolute (rounded-up) time.
+ */
+function readReset(
+  value: string | undefined,
+  sentAt: number,
+  receivedAt: number
+): ResetReading | undefined {
+  if (value === undefined) return undefined
+  const text = value.trim()
+  if (!/^\d+(\.\d+)?$/.test(text)) return undefined
+  const ms = Math.round(Number(text) * 1000)
+  if (Number(text) >= EPOCH_SECONDS_THRESHOLD) return { sentAt, notBefore: ms - 1000, by: ms }
+  return { sentAt, notBefore: sentAt + ms - 1000, by: receivedAt + ms }
 }
 
 export function rateLimitBeyondBudgetMessage(
@@ -68,18 +156,6 @@ export function rateLimitBeyondBudgetMessage(
     `(in ${formatDuration(resetAt - now)}), but the time budget for this definition ends ` +
     `in ${formatDuration(Math.max(0, deadline - now))}: not waiting. Rerun after the reset, ` +
     `or raise timeout-seconds`
-  )
-}
-
-/**
- * Delay until the server's stated reset: `Retry-After` (seconds or HTTP date)
- * first, then `x-ratelimit-reset` (seconds until the window resets; values that
- * look like epoch seconds are read as such). Undefined when neither is usable.
- */
-export function resetDelayMs(headers: HeaderBag, now: number): number | undefined {
-  return (
-    parseRetryAfter(headerValue(headers, 'retry-after'), now) ??
-    parseRateLimitReset(headerValue(headers, 'x-ratelimit-reset'), now)
   )
 }
 

@@ -8,6 +8,8 @@ interface ChildInput {
   body: Record<string, unknown>
   /** host names to resolve to 127.0.0.1 (stands in for /etc/hosts; the real name does not resolve) */
   mapHosts?: string[]
+  /** apply this many times in a row (names get a " 2", " 3"… suffix); default 1 */
+  repeat?: number
 }
 
 const input = JSON.parse(process.env.NF_CHILD ?? '{}') as ChildInput
@@ -34,11 +36,16 @@ const { applyGlobalSecret } = await import('../../../src/northflank/client.js')
 const started = Date.now()
 const debug: string[] = []
 try {
-  const result = await applyGlobalSecret(
-    { userAgent: 'child-test', debug: (m) => debug.push(m), ...input.options },
-    input.body,
-    'fail'
-  )
+  const apply = (body: Record<string, unknown>) =>
+    applyGlobalSecret(
+      { userAgent: 'child-test', debug: (m) => debug.push(m), ...input.options },
+      body,
+      'fail'
+    )
+  let result = await apply(input.body)
+  for (let i = 2; i <= (input.repeat ?? 1); i++) {
+    result = await apply({ ...input.body, name: `${String(input.body.name)} ${i}` })
+  }
   console.log(
     JSON.stringify({ ok: true, outcome: result.outcome, statuses: result.statuses, debug })
   )

@@ -1,6 +1,11 @@
 // Small loopback servers for the client tests. Every server tracks its sockets
 // so stop() ends hanging connections too.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import {
+  createServer,
+  type IncomingMessage,
+  type Server as HttpServer,
+  type ServerResponse
+} from 'node:http'
 import { connect, createServer as createNetServer, type Server, type Socket } from 'node:net'
 import type { AddressInfo } from 'node:net'
 
@@ -19,6 +24,10 @@ export interface TestServer {
   /** sockets that closed, for "did the client let go?" checks */
   closedSockets: () => number
   openSockets: () => number
+  /** connections accepted so far (keep-alive reuse keeps this low) */
+  connections: () => number
+  /** the node:http server, e.g. to set keepAliveTimeout */
+  server: HttpServer
   stop: () => Promise<void>
 }
 
@@ -27,17 +36,20 @@ type Handler = (req: IncomingMessage, res: ServerResponse, rec: Recorded, index:
 function track(server: Server): {
   sockets: Set<Socket>
   closed: () => number
+  opened: () => number
 } {
   const sockets = new Set<Socket>()
   let closed = 0
+  let opened = 0
   server.on('connection', (socket: Socket) => {
+    opened++
     sockets.add(socket)
     socket.on('close', () => {
       sockets.delete(socket)
       closed++
     })
   })
-  return { sockets, closed: () => closed }
+  return { sockets, closed: () => closed, opened: () => opened }
 }
 
 function listen(server: Server): Promise<number> {
@@ -76,7 +88,7 @@ export async function startServer(handle: Handler): Promise<TestServer> {
       handle(req, res, rec, requests.length - 1)
     })
   })
-  const { sockets, closed } = track(server)
+  const { sockets, closed, opened } = track(server)
   const port = await listen(server)
   return {
     url: `http://127.0.0.1:${port}`,
@@ -84,6 +96,8 @@ export async function startServer(handle: Handler): Promise<TestServer> {
     requests,
     closedSockets: closed,
     openSockets: () => sockets.size,
+    connections: opened,
+    server,
     stop: stopper(server, sockets)
   }
 }
