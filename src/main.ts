@@ -1,15 +1,8 @@
 // Orchestration only: inputs → load → validate → apply → report.
 import * as core from '@actions/core'
 import { readSettings, InputError, type Settings } from './inputs.js'
-import {
-  loadDefinitions,
-  applyOverrides,
-  validateDefinition,
-  validateBatch,
-  deriveSecretId
-} from './definition/index.js'
-import { assignEnvValues } from './definition/env-values.js'
-import type { Diagnostic, ParsedDocument } from './definition/types.js'
+import { loadDefinitions, deriveSecretId } from './definition/index.js'
+import { prepareDefinitions, type PreparedDefinition } from './definition/prepare.js'
 import type { GlobalSecretDefinition } from './definition/secret-definition.js'
 import {
   registerSecret,
@@ -25,10 +18,7 @@ import {
 import { mapWithConcurrency } from './pool.js'
 import { ACTION_NAME, ACTION_VERSION } from './version.js'
 
-interface Checked {
-  doc: ParsedDocument
-  definition?: GlobalSecretDefinition
-}
+type Checked = PreparedDefinition
 
 function fail(message: string): void {
   core.error(message)
@@ -49,32 +39,13 @@ async function loadAndValidate(
     workspace: settings.workspace
   })
   // Mask what the files hold before any diagnostic about them is printed.
-  for (const doc of loaded.documents)
+  for (const doc of loaded.documents) {
     for (const value of secretStrings(doc.value)) registerSecret(value)
-
-  const diagnostics: Diagnostic[] = [...loaded.diagnostics]
-  const { name, description, type } = settings.overrides
-  if ((name || description || type) && loaded.documents.length > 1) {
-    diagnostics.push({
-      severity: 'error',
-      message: `Inputs "name", "description" and "type" override one definition, but this run holds ${loaded.documents.length}; set these fields in each definition instead.`
-    })
   }
-
-  const assigned = assignEnvValues(loaded.documents, settings.valuesFromEnv, name)
-  diagnostics.push(...assigned.diagnostics)
-  const checked: Checked[] = loaded.documents.map((original, index) => {
-    const values = assigned.values[index]
-    const doc = applyOverrides(original, { name, description, type, values })
-    const { definition, diagnostics: found } = validateDefinition(doc)
-    diagnostics.push(...found)
-    return { doc, definition }
-  })
-  const valid = checked.filter((c): c is Required<Checked> => c.definition !== undefined)
-  diagnostics.push(...validateBatch(valid, settings.teamId))
-
-  annotateDiagnostics(diagnostics)
-  return { checked, errors: diagnostics.filter((d) => d.severity === 'error').length }
+  const { prepared, diagnostics } = prepareDefinitions(loaded.documents, settings)
+  const all = [...loaded.diagnostics, ...diagnostics]
+  annotateDiagnostics(all)
+  return { checked: prepared, errors: all.filter((d) => d.severity === 'error').length }
 }
 
 function baseResult(c: Checked): Omit<DefinitionResult, 'outcome'> {

@@ -1,9 +1,24 @@
 // Finding and reading definition files: globs, workspace confinement, size and encoding checks.
-import { describe, it, expect, beforeAll, afterAll } from '@jest/globals'
-import { mkdtemp, mkdir, writeFile, symlink, rm, truncate, realpath } from 'node:fs/promises'
+import { describe, it, expect, beforeAll, afterAll, afterEach, jest } from '@jest/globals'
+import {
+  mkdtemp,
+  mkdir,
+  open,
+  writeFile,
+  symlink,
+  rm,
+  truncate,
+  realpath,
+  type FileHandle
+} from 'node:fs/promises'
+import type { Stats } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { readDefinitionFile, resolveDefinitionFiles } from '../../src/definition/files.js'
+import {
+  readDefinitionFile,
+  resolveDefinitionFiles,
+  workspaceRoot
+} from '../../src/definition/files.js'
 import { MAX_DEFINITION_SIZE } from '../../src/definition/internal.js'
 
 let root: string // holds the workspace and an "outside" directory next to it
@@ -142,6 +157,18 @@ describe('resolveDefinitionFiles', () => {
   it('reports a workspace that does not exist', async () => {
     const result = await resolveDefinitionFiles(['a.yaml'], path.join(root, 'nope'))
     expect(messages(result.diagnostics)[0]).toMatch(/workspace .* does not exist/)
+    const resolved = await workspaceRoot(path.join(root, 'nope'))
+    expect(resolved).toEqual({ abs: path.join(root, 'nope') })
+    expect(await resolveDefinitionFiles(['a.yaml'], resolved)).toEqual(result)
+  })
+
+  it('takes the workspace resolved once for the run', async () => {
+    const resolved = await workspaceRoot(ws)
+    expect(resolved).toEqual({ abs: ws, real: ws })
+    const result = await resolveDefinitionFiles(['secrets/a.yaml', 'in-link.yaml'], resolved)
+    expect(rel(result.files)).toEqual(['secrets/a.yaml'])
+    const read = await readDefinitionFile(result.files[0] as string, resolved)
+    expect(read).toEqual({ text: 'name: a\n', diagnostics: [], file: 'secrets/a.yaml' })
   })
 })
 
@@ -262,5 +289,52 @@ describe('readDefinitionFile', () => {
   it('reports a file that vanished', async () => {
     const result = await readDefinitionFile(path.join(ws, 'gone.yaml'), ws)
     expect(messages(result.diagnostics)).toEqual(['the file does not exist'])
+  })
+})
+
+describe('readDefinitionFile, when the file changes between stat and read', () => {
+  // The buffer is sized by stat; these make stat report another size than the file has.
+  // FileHandle is not exported: its prototype is reached through an open handle.
+  let proto: { stat: (this: FileHandle) => Promise<Stats> }
+  beforeAll(async () => {
+    const handle = await open(path.join(ws, 'secrets', 'a.yaml'))
+    proto = Object.getPrototypeOf(handle)
+    await handle.close()
+  })
+  afterEach(() => {
+    jest.restoreAllMocks()
+  })
+
+  const statSays = (size: number) => {
+    const stat = proto.stat
+    jest.spyOn(proto, 'stat').mockImplementation(async function (this: FileHandle) {
+      const real = await stat.call(this)
+      return Object.assign(Object.create(Object.getPrototypeOf(real)), real, { size })
+    })
+  }
+
+  it.each([
+    ['grew', 5],
+    ['shrank', 1000]
+  ])('reads all of a file that %s', async (_label, size) => {
+    const text = 'name: abc\ntype: secret\n'
+    const file = path.join(ws, 'changed.yaml')
+    await writeFile(file, text)
+    statSays(size)
+    expect(await readDefinitionFile(file, ws)).toEqual({
+      text,
+      diagnostics: [],
+      file: 'changed.yaml'
+    })
+  })
+
+  it('refuses a file that grew past 1 MiB', async () => {
+    const file = path.join(ws, 'grown.yaml')
+    await writeFile(file, 'x'.repeat(MAX_DEFINITION_SIZE + 1))
+    statSays(10)
+    const result = await readDefinitionFile(file, ws)
+    expect(result.text).toBeUndefined()
+    expect(messages(result.diagnostics)).toEqual(['the file is larger than 1 MiB'])
+    await rm(file)
   })
 })

@@ -1,8 +1,9 @@
 // Hostile input: alias bombs, depth bombs, prototype keys, oversized text.
-import { describe, it, expect } from '@jest/globals'
+import { describe, it, expect, beforeAll } from '@jest/globals'
 import { parseDefinitionText, MAX_ALIASES, MAX_EXPANDED_NODES } from '../../src/definition/parse.js'
 import { MAX_DEPTH } from '../../src/definition/internal.js'
 import { validateDefinition } from '../../src/definition/validate.js'
+import { loadParsers } from './helpers.js'
 
 function billionLaughs(levels: number): string {
   const lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
@@ -14,10 +15,16 @@ function billionLaughs(levels: number): string {
   return lines.join('\n')
 }
 
+// The time limits below are for parsing, not for loading a parser.
+beforeAll(loadParsers)
+
 describe('YAML aliases', () => {
-  it('rejects a billion-laughs document in well under a second', () => {
+  it('rejects a billion-laughs document in well under a second', async () => {
     const started = Date.now()
-    const result = parseDefinitionText(billionLaughs(10), { format: 'yaml', file: 'lol.yaml' })
+    const result = await parseDefinitionText(billionLaughs(10), {
+      format: 'yaml',
+      file: 'lol.yaml'
+    })
     expect(Date.now() - started).toBeLessThan(1000)
     expect(result.documents).toEqual([])
     expect(result.diagnostics).toEqual([
@@ -31,53 +38,53 @@ describe('YAML aliases', () => {
     ])
   })
 
-  it('rejects a bomb hidden in the inline input too (auto falls back to YAML)', () => {
-    const result = parseDefinitionText(billionLaughs(9), { format: 'auto' })
+  it('rejects a bomb hidden in the inline input too (auto falls back to YAML)', async () => {
+    const result = await parseDefinitionText(billionLaughs(9), { format: 'auto' })
     expect(result.diagnostics[0]?.message).toMatch(/alias bomb/)
   })
 
-  it('accepts modest alias use', () => {
-    const result = parseDefinitionText(billionLaughs(3), { format: 'yaml' })
+  it('accepts modest alias use', async () => {
+    const result = await parseDefinitionText(billionLaughs(3), { format: 'yaml' })
     expect(result.diagnostics).toEqual([])
     expect((result.documents[0]?.value as { c: unknown[][] }).c).toHaveLength(9)
   })
 
-  it('spends the budget across documents, not per document', () => {
+  it('spends the budget across documents, not per document', async () => {
     // Each document alone stays under the budget; together they exceed it.
     const doc = billionLaughs(4) // about 820 nodes of expansion
     const text = Array(14).fill(doc).join('\n---\n')
-    const result = parseDefinitionText(text, { format: 'yaml' })
+    const result = await parseDefinitionText(text, { format: 'yaml' })
     expect(result.diagnostics.some((d) => /alias bomb/.test(d.message))).toBe(true)
   })
 
-  it(`rejects more than ${MAX_ALIASES} aliases`, () => {
+  it(`rejects more than ${MAX_ALIASES} aliases`, async () => {
     const text = `a: &x 1\nb: [${Array(MAX_ALIASES + 1)
       .fill('*x')
       .join(', ')}]\n`
-    const result = parseDefinitionText(text, { format: 'yaml' })
+    const result = await parseDefinitionText(text, { format: 'yaml' })
     expect(result.diagnostics[0]?.message).toBe(
       `more than ${MAX_ALIASES} YAML aliases; refusing to expand them`
     )
   })
 
-  it('rejects a recursive alias and an unknown one', () => {
-    const recursive = parseDefinitionText('a: &a [*a]\n', { format: 'yaml' })
+  it('rejects a recursive alias and an unknown one', async () => {
+    const recursive = await parseDefinitionText('a: &a [*a]\n', { format: 'yaml' })
     expect(recursive.diagnostics[0]?.message).toBe('recursive alias *a is not supported')
-    const unknown = parseDefinitionText('a: *nope\n', { format: 'yaml' })
+    const unknown = await parseDefinitionText('a: *nope\n', { format: 'yaml' })
     expect(unknown.diagnostics[0]?.message).toMatch(/^unknown alias \*nope/)
   })
 
-  it('gives each alias its own copy', () => {
-    const result = parseDefinitionText('a: &x {k: 1}\nb: *x\n', { format: 'yaml' })
+  it('gives each alias its own copy', async () => {
+    const result = await parseDefinitionText('a: &x {k: 1}\nb: *x\n', { format: 'yaml' })
     const value = result.documents[0]?.value as { a: object; b: object }
     expect(value.a).toEqual(value.b)
     expect(value.a).not.toBe(value.b)
   })
 
-  it('bounds depth reached through aliases', () => {
+  it('bounds depth reached through aliases', async () => {
     const deep = `${'['.repeat(40)}1${']'.repeat(40)}`
     const text = `a: &d ${deep}\nb: ${'['.repeat(30)}*d${']'.repeat(30)}\n`
-    const result = parseDefinitionText(text, { format: 'yaml' })
+    const result = await parseDefinitionText(text, { format: 'yaml' })
     expect(result.diagnostics[0]?.message).toBe(
       `nesting through alias *d is deeper than ${MAX_DEPTH} levels`
     )
@@ -85,9 +92,12 @@ describe('YAML aliases', () => {
 })
 
 describe('depth bombs', () => {
-  it('rejects deeply nested JSON without exhausting the stack', () => {
+  it('rejects deeply nested JSON without exhausting the stack', async () => {
     const started = Date.now()
-    const result = parseDefinitionText('['.repeat(200_000), { format: 'json', file: 'd.json' })
+    const result = await parseDefinitionText('['.repeat(200_000), {
+      format: 'json',
+      file: 'd.json'
+    })
     expect(Date.now() - started).toBeLessThan(1000)
     expect(result.diagnostics).toEqual([
       {
@@ -100,34 +110,34 @@ describe('depth bombs', () => {
     ])
   })
 
-  it('ignores brackets inside JSON strings when measuring depth', () => {
-    const result = parseDefinitionText(`{"name": "${'['.repeat(100)}", "x": "\\"["}`, {
+  it('ignores brackets inside JSON strings when measuring depth', async () => {
+    const result = await parseDefinitionText(`{"name": "${'['.repeat(100)}", "x": "\\"["}`, {
       format: 'json'
     })
     expect(result.diagnostics).toEqual([])
   })
 
-  it('accepts JSON and YAML at the depth limit and rejects one level more', () => {
+  it('accepts JSON and YAML at the depth limit and rejects one level more', async () => {
     // The outer object and the innermost {} count: MAX_DEPTH levels in all.
     const nested = (levels: number) => `{"a": ${'['.repeat(levels - 2)}{}${']'.repeat(levels - 2)}}`
     for (const format of ['json', 'yaml'] as const) {
-      expect(parseDefinitionText(nested(MAX_DEPTH), { format }).diagnostics).toEqual([])
+      expect((await parseDefinitionText(nested(MAX_DEPTH), { format })).diagnostics).toEqual([])
       expect(
-        parseDefinitionText(nested(MAX_DEPTH + 1), { format }).diagnostics[0]?.message
+        (await parseDefinitionText(nested(MAX_DEPTH + 1), { format })).diagnostics[0]?.message
       ).toMatch(new RegExp(`nesting is deeper than ${MAX_DEPTH} levels`))
     }
   })
 
-  it('rejects deeply nested YAML flow and block collections', () => {
-    const flow = parseDefinitionText(`a: ${'['.repeat(100_000)}`, { format: 'yaml' })
+  it('rejects deeply nested YAML flow and block collections', async () => {
+    const flow = await parseDefinitionText(`a: ${'['.repeat(100_000)}`, { format: 'yaml' })
     expect(flow.diagnostics[0]?.message).toBe(`YAML nesting is deeper than ${MAX_DEPTH} levels`)
     const block = Array.from({ length: 100 }, (_, i) => `${' '.repeat(i)}k:`).join('\n')
-    const nested = parseDefinitionText(block, { format: 'yaml' })
+    const nested = await parseDefinitionText(block, { format: 'yaml' })
     expect(nested.diagnostics[0]?.message).toBe(`YAML nesting is deeper than ${MAX_DEPTH} levels`)
   })
 
-  it('rejects a deep inline text in auto mode with the JSON diagnosis', () => {
-    const result = parseDefinitionText('['.repeat(100_000), { format: 'auto' })
+  it('rejects a deep inline text in auto mode with the JSON diagnosis', async () => {
+    const result = await parseDefinitionText('['.repeat(100_000), { format: 'auto' })
     expect(result.diagnostics[0]?.message).toBe(`JSON nesting is deeper than ${MAX_DEPTH} levels`)
   })
 })
@@ -153,8 +163,8 @@ describe('prototype keys', () => {
 
   it.each(cases)(
     '%s stays an own property and makes the document invalid',
-    (_label, format, text, path) => {
-      const result = parseDefinitionText(text, { format, file: 'p' })
+    async (_label, format, text, path) => {
+      const result = await parseDefinitionText(text, { format, file: 'p' })
       expect(result.diagnostics).toEqual([])
       const doc = result.documents[0]
       expect(doc).toBeDefined()
@@ -169,26 +179,29 @@ describe('prototype keys', () => {
     }
   )
 
-  it('never pollutes Object.prototype', () => {
-    parseDefinitionText('{"__proto__": {"polluted": 1}, "a": {"__proto__": {"polluted": 1}}}', {
-      format: 'json'
-    })
-    parseDefinitionText('__proto__: {polluted: 1}\na: {__proto__: {polluted: 1}}\n', {
+  it('never pollutes Object.prototype', async () => {
+    await parseDefinitionText(
+      '{"__proto__": {"polluted": 1}, "a": {"__proto__": {"polluted": 1}}}',
+      {
+        format: 'json'
+      }
+    )
+    await parseDefinitionText('__proto__: {polluted: 1}\na: {__proto__: {polluted: 1}}\n', {
       format: 'yaml'
     })
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
   })
 
-  it('has the forbidden key as an own, enumerable property (so validation can see it)', () => {
-    const result = parseDefinitionText('{"__proto__": {"a": 1}}', { format: 'json' })
+  it('has the forbidden key as an own, enumerable property (so validation can see it)', async () => {
+    const result = await parseDefinitionText('{"__proto__": {"a": 1}}', { format: 'json' })
     const value = result.documents[0]?.value as object
     expect(Object.keys(value)).toEqual(['__proto__'])
   })
 })
 
 describe('size', () => {
-  it('refuses inline text over 1 MiB', () => {
-    const result = parseDefinitionText(`a: "${'x'.repeat(1024 * 1024)}"`, { format: 'auto' })
+  it('refuses inline text over 1 MiB', async () => {
+    const result = await parseDefinitionText(`a: "${'x'.repeat(1024 * 1024)}"`, { format: 'auto' })
     expect(result.diagnostics.map((d) => d.message)).toEqual([
       'the definition is larger than 1 MiB; split it up'
     ])

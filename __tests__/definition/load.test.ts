@@ -1,6 +1,6 @@
 // loadDefinitions end to end over committed fixtures, and the batch check across files.
-import { describe, it, expect } from '@jest/globals'
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { describe, it, expect, jest } from '@jest/globals'
+import { cp, mkdir, mkdtemp, open, rm, writeFile, type FileHandle } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -104,6 +104,45 @@ describe('loadDefinitions', () => {
   it('treats a blank inline input as unset', async () => {
     const result = await loadDefinitions({ files: ['good/app.yaml'], inline: '  \n', workspace })
     expect(result.documents.map((d) => d.source.label)).toEqual(['good/app.yaml'])
+  })
+
+  it('reads many files at once, at most 16, and keeps file order', async () => {
+    const scratch = await mkdtemp(path.join(os.tmpdir(), 'nf-load-'))
+    await mkdir(path.join(scratch, 's'))
+    const names: string[] = []
+    for (let i = 0; i < 60; i++) {
+      const n = String(i).padStart(2, '0')
+      names.push(`Secret ${n}`)
+      // Sizes vary, so reads do not finish in the order they started.
+      const padding = `# ${'x'.repeat((i * 7919) % 5000)}\n`
+      await writeFile(
+        path.join(scratch, 's', `${n}.yaml`),
+        `${padding}name: Secret ${n}\ntype: secret\n`
+      )
+    }
+    // Counts the files open whenever one more is stat'ed (a closed FileHandle has fd -1).
+    // FileHandle is not exported: its prototype is reached through an open handle.
+    const first = await open(path.join(scratch, 's', '00.yaml'))
+    const proto = Object.getPrototypeOf(first) as Pick<FileHandle, 'stat'>
+    await first.close()
+    const handles = new Set<FileHandle>()
+    let most = 0
+    const { stat } = proto
+    jest.spyOn(proto, 'stat').mockImplementation(function (this: FileHandle) {
+      handles.add(this)
+      most = Math.max(most, [...handles].filter((h) => h.fd !== -1).length)
+      return stat.call(this)
+    })
+    const result = await loadDefinitions({ files: ['s/*.yaml'], workspace: scratch }).finally(
+      () => {
+        jest.restoreAllMocks()
+        return rm(scratch, { recursive: true, force: true })
+      }
+    )
+    expect(result.diagnostics).toEqual([])
+    expect(result.documents.map((d) => (d.value as { name: string }).name)).toEqual(names)
+    expect(most).toBeGreaterThan(1)
+    expect(most).toBeLessThanOrEqual(16)
   })
 
   it('needs a file or an inline definition', async () => {

@@ -25,8 +25,8 @@ const JSON_DOC = `{
 }`
 
 describe('positions', () => {
-  it('locates keys and values in YAML', () => {
-    const doc = parseOne(YAML_DOC, 'yaml', 'a.yaml')
+  it('locates keys and values in YAML', async () => {
+    const doc = await parseOne(YAML_DOC, 'yaml', 'a.yaml')
     expect(doc.locate(['name'])).toEqual({ line: 1, column: 7 })
     expect(doc.locate(['name'], 'key')).toEqual({ line: 1, column: 1 })
     expect(doc.locate(['type'])).toEqual({ line: 2, column: 7 })
@@ -35,15 +35,15 @@ describe('positions', () => {
     expect(doc.locate([])).toEqual({ line: 1, column: 1 })
   })
 
-  it('falls back to the nearest existing ancestor (its key)', () => {
-    const doc = parseOne(YAML_DOC, 'yaml', 'a.yaml')
+  it('falls back to the nearest existing ancestor (its key)', async () => {
+    const doc = await parseOne(YAML_DOC, 'yaml', 'a.yaml')
     expect(doc.locate(['gitops', 'branch'])).toEqual({ line: 3, column: 1 })
     expect(doc.locate(['gitops', 'branch', 'deeper'], 'key')).toEqual({ line: 3, column: 1 })
     expect(doc.locate(['missing'])).toEqual({ line: 1, column: 1 })
   })
 
-  it('puts YAML diagnostics at the value, the parent key or the key', () => {
-    const { diagnostics } = validateDefinition(parseOne(YAML_DOC, 'yaml', 'a.yaml'))
+  it('puts YAML diagnostics at the value, the parent key or the key', async () => {
+    const { diagnostics } = validateDefinition(await parseOne(YAML_DOC, 'yaml', 'a.yaml'))
     const at = (path: string) =>
       diagnostics.filter((d) => d.path === path).map((d) => [d.file, d.line, d.column])
     expect(at('name')).toEqual([['a.yaml', 1, 7]])
@@ -58,8 +58,8 @@ describe('positions', () => {
     expect(at('gitops.nmae')).toEqual([['a.yaml', 6, 3]])
   })
 
-  it('puts JSON diagnostics at the value, the parent key or the key', () => {
-    const { diagnostics } = validateDefinition(parseOne(JSON_DOC, 'json', 'a.json'))
+  it('puts JSON diagnostics at the value, the parent key or the key', async () => {
+    const { diagnostics } = validateDefinition(await parseOne(JSON_DOC, 'json', 'a.json'))
     const at = (path: string) =>
       diagnostics.filter((d) => d.path === path).map((d) => [d.line, d.column])
     expect(at('name')).toEqual([[2, 11]])
@@ -70,11 +70,14 @@ describe('positions', () => {
     expect(at('gitops.repoUrl')).toEqual([[6, 16]])
   })
 
-  it('puts a missing root field at the start of its document', () => {
-    const result = parseDefinitionText('name: abc\ntype: secret\n---\n# second\nname: xyz\n', {
-      format: 'yaml',
-      file: 'm.yaml'
-    })
+  it('puts a missing root field at the start of its document', async () => {
+    const result = await parseDefinitionText(
+      'name: abc\ntype: secret\n---\n# second\nname: xyz\n',
+      {
+        format: 'yaml',
+        file: 'm.yaml'
+      }
+    )
     const second = result.documents[1] as ParsedDocument
     expect(second.locate([])).toEqual({ line: 5, column: 1 })
     const { diagnostics } = validateDefinition(second)
@@ -83,8 +86,8 @@ describe('positions', () => {
     ])
   })
 
-  it('positions JSON array elements inside the whole text', () => {
-    const result = parseDefinitionText(
+  it('positions JSON array elements inside the whole text', async () => {
+    const result = await parseDefinitionText(
       '[\n  {"name": "abc"},\n  {"name": "x", "type": "secret"}\n]',
       {
         format: 'json',
@@ -98,15 +101,15 @@ describe('positions', () => {
     expect(result.documents[1]?.locate(['name'])).toEqual({ line: 3, column: 12 })
   })
 
-  it('counts columns after CRLF and CR line ends', () => {
-    const doc = parseOne('name: abc\r\ntype: secret\r\nx: 1', 'yaml')
+  it('counts columns after CRLF and CR line ends', async () => {
+    const doc = await parseOne('name: abc\r\ntype: secret\r\nx: 1', 'yaml')
     expect(doc.locate(['x'], 'key')).toEqual({ line: 3, column: 1 })
-    const json = parseOne('{\r"name": "abc",\r"type": "secret"}', 'json')
+    const json = await parseOne('{\r"name": "abc",\r"type": "secret"}', 'json')
     expect(json.locate(['type'])).toEqual({ line: 3, column: 9 })
   })
 
-  it('points an alias expansion at the alias', () => {
-    const doc = parseOne('a: &x {b: 1}\nc: *x\n', 'yaml')
+  it('points an alias expansion at the alias', async () => {
+    const doc = await parseOne('a: &x {b: 1}\nc: *x\n', 'yaml')
     expect(doc.value).toEqual({ a: { b: 1 }, c: { b: 1 } })
     expect(doc.locate(['c', 'b'])).toEqual({ line: 2, column: 1 })
     expect(doc.locate(['c'])).toEqual({ line: 2, column: 4 })
@@ -114,10 +117,10 @@ describe('positions', () => {
 })
 
 describe('several definitions in one text', () => {
-  it('reads YAML documents in order with labels', () => {
+  it('reads YAML documents in order with labels', async () => {
     const text =
       'name: one\ntype: secret\n---\nname: two\ntype: config\n---\nname: three\ntype: secret\n'
-    const result = parseDefinitionText(text, { format: 'yaml', file: 'secrets/a.yaml' })
+    const result = await parseDefinitionText(text, { format: 'yaml', file: 'secrets/a.yaml' })
     expect(result.diagnostics).toEqual([])
     expect(result.documents.map((d) => d.source)).toEqual([
       { file: 'secrets/a.yaml', index: 0, count: 3, label: 'secrets/a.yaml (document 1)' },
@@ -132,8 +135,8 @@ describe('several definitions in one text', () => {
     expect(result.documents[1]?.locate(['name'])).toEqual({ line: 4, column: 7 })
   })
 
-  it('reads a top-level JSON array as several definitions', () => {
-    const result = parseDefinitionText('[{"name": "one"}, {"name": "two"}]', {
+  it('reads a top-level JSON array as several definitions', async () => {
+    const result = await parseDefinitionText('[{"name": "one"}, {"name": "two"}]', {
       format: 'json',
       file: 'l.json'
     })
@@ -143,8 +146,8 @@ describe('several definitions in one text', () => {
     ])
   })
 
-  it('reads a top-level YAML list as several definitions', () => {
-    const result = parseDefinitionText('- name: one\n- name: two\n', {
+  it('reads a top-level YAML list as several definitions', async () => {
+    const result = await parseDefinitionText('- name: one\n- name: two\n', {
       format: 'yaml',
       file: 'l.yaml'
     })
@@ -152,16 +155,16 @@ describe('several definitions in one text', () => {
     expect(result.documents[1]?.locate(['name'])).toEqual({ line: 2, column: 9 })
   })
 
-  it('labels a single document with the file alone, and inline text as the input', () => {
-    expect(parseOne('{}', 'json', 'x.json').source.label).toBe('x.json')
-    const inline = parseDefinitionText('name: abc', { format: 'auto' })
+  it('labels a single document with the file alone, and inline text as the input', async () => {
+    expect((await parseOne('{}', 'json', 'x.json')).source.label).toBe('x.json')
+    const inline = await parseDefinitionText('name: abc', { format: 'auto' })
     expect(inline.documents[0]?.source).toEqual({ index: 0, count: 1, label: 'input "definition"' })
-    const two = parseDefinitionText('a: 1\n---\nb: 2', { format: 'auto' })
+    const two = await parseDefinitionText('a: 1\n---\nb: 2', { format: 'auto' })
     expect(two.documents[1]?.source.label).toBe('input "definition" (document 2)')
   })
 
-  it('keeps the good documents when one of them is bad', () => {
-    const result = parseDefinitionText('a: 1\n---\n- x\n---\nb: 2\n', {
+  it('keeps the good documents when one of them is bad', async () => {
+    const result = await parseDefinitionText('a: 1\n---\n- x\n---\nb: 2\n', {
       format: 'yaml',
       file: 'f.yaml'
     })
@@ -187,16 +190,16 @@ describe('documents that are not mappings', () => {
     ['a JSON string', '"abc"', 'json', 'the definition is a string'],
     ['a JSON number', '42', 'json', 'the definition is a number'],
     ['a nested list', '[[{"name": "x"}]]', 'json', 'the definition is a list']
-  ] as const)('rejects %s', (_label, text, format, message) => {
-    const result = parseDefinitionText(text, { format, file: 'f' })
+  ] as const)('rejects %s', async (_label, text, format, message) => {
+    const result = await parseDefinitionText(text, { format, file: 'f' })
     expect(result.documents).toEqual([])
     expect(result.diagnostics.map((d) => d.message)).toEqual([
       `${message}; expected an object (YAML mapping) with "name" and "type"`
     ])
   })
 
-  it('rejects each element of an array of scalars', () => {
-    const result = parseDefinitionText('[1, "two", null]', { format: 'json', file: 'f.json' })
+  it('rejects each element of an array of scalars', async () => {
+    const result = await parseDefinitionText('[1, "two", null]', { format: 'json', file: 'f.json' })
     expect(result.documents).toEqual([])
     expect(result.diagnostics.map((d) => [d.message.split(';')[0], d.column])).toEqual([
       ['document 1 is a number', 2],
@@ -205,15 +208,15 @@ describe('documents that are not mappings', () => {
     ])
   })
 
-  it('rejects an empty array', () => {
-    const result = parseDefinitionText('[ ]', { format: 'json', file: 'f.json' })
+  it('rejects an empty array', async () => {
+    const result = await parseDefinitionText('[ ]', { format: 'json', file: 'f.json' })
     expect(result.diagnostics.map((d) => d.message)).toEqual([
       'the definition holds no documents: expected an object (YAML mapping) with "name" and "type"'
     ])
   })
 
-  it('rejects empty YAML documents at their "---"', () => {
-    const result = parseDefinitionText('name: abc\n---\n---\nb: 1\n---\n', {
+  it('rejects empty YAML documents at their "---"', async () => {
+    const result = await parseDefinitionText('name: abc\n---\n---\nb: 1\n---\n', {
       format: 'yaml',
       file: 'f.yaml'
     })
@@ -228,15 +231,15 @@ describe('documents that are not mappings', () => {
     ['empty text', ''],
     ['whitespace', ' \n\t\n'],
     ['a BOM only', '\uFEFF']
-  ])('rejects %s', (_label, text) => {
-    const result = parseDefinitionText(text, { format: 'auto' })
+  ])('rejects %s', async (_label, text) => {
+    const result = await parseDefinitionText(text, { format: 'auto' })
     expect(result.diagnostics).toEqual([
       { severity: 'error', message: 'the definition is empty', line: 1, column: 1 }
     ])
   })
 
-  it('rejects a YAML text of comments only', () => {
-    const result = parseDefinitionText('# nothing here\n', { format: 'yaml', file: 'c.yaml' })
+  it('rejects a YAML text of comments only', async () => {
+    const result = await parseDefinitionText('# nothing here\n', { format: 'yaml', file: 'c.yaml' })
     expect(result.diagnostics.map((d) => d.message)).toEqual([
       'the definition holds no documents: expected an object (YAML mapping) with "name" and "type"'
     ])
@@ -274,8 +277,8 @@ describe('syntax errors', () => {
       1,
       4
     ]
-  ])('reports JSON %s with a position', (_label, text, message, line, column) => {
-    const result = parseDefinitionText(text, { format: 'json', file: 'f.json' })
+  ])('reports JSON %s with a position', async (_label, text, message, line, column) => {
+    const result = await parseDefinitionText(text, { format: 'json', file: 'f.json' })
     expect(result.documents).toEqual([])
     expect(result.diagnostics[0]).toEqual({
       severity: 'error',
@@ -286,8 +289,8 @@ describe('syntax errors', () => {
     })
   })
 
-  it('reports a YAML syntax error with a position', () => {
-    const result = parseDefinitionText('name: abc\ntype: secret\n  bad: indent\n', {
+  it('reports a YAML syntax error with a position', async () => {
+    const result = await parseDefinitionText('name: abc\ntype: secret\n  bad: indent\n', {
       format: 'yaml',
       file: 'f.yaml'
     })
@@ -304,16 +307,16 @@ describe('syntax errors', () => {
   it.each([
     ['JSON', '{"a": 1, "a": 2}', 'json', 1, 10],
     ['YAML', 'a: 1\nb: 2\na: 3\n', 'yaml', 3, 1]
-  ] as const)('rejects duplicate keys in %s', (_label, text, format, line, column) => {
-    const result = parseDefinitionText(text, { format, file: 'f' })
+  ] as const)('rejects duplicate keys in %s', async (_label, text, format, line, column) => {
+    const result = await parseDefinitionText(text, { format, file: 'f' })
     expect(result.documents).toEqual([])
     expect(result.diagnostics).toEqual([
       { severity: 'error', message: 'duplicate key "a"', file: 'f', line, column }
     ])
   })
 
-  it('reports an unknown YAML tag without echoing the value', () => {
-    const result = parseDefinitionText('name: abc\ntype: !vault hunter2\n', {
+  it('reports an unknown YAML tag without echoing the value', async () => {
+    const result = await parseDefinitionText('name: abc\ntype: !vault hunter2\n', {
       format: 'yaml',
       file: 'f.yaml'
     })
@@ -329,57 +332,59 @@ describe('syntax errors', () => {
     expect(JSON.stringify(result.diagnostics)).not.toContain('hunter2')
   })
 
-  it('refuses YAML merge keys and collection tags it does not support', () => {
-    const merge = parseDefinitionText('base: &b {x: 1}\nother:\n  <<: *b\n', { format: 'yaml' })
+  it('refuses YAML merge keys and collection tags it does not support', async () => {
+    const merge = await parseDefinitionText('base: &b {x: 1}\nother:\n  <<: *b\n', {
+      format: 'yaml'
+    })
     expect(merge.diagnostics[0]).toMatchObject({
       message: expect.stringMatching(/merge keys/),
       line: 3,
       column: 3
     })
-    const set = parseDefinitionText('a: !!set {x: null}\n', { format: 'yaml' })
+    const set = await parseDefinitionText('a: !!set {x: null}\n', { format: 'yaml' })
     expect(set.diagnostics[0]?.message).toMatch(/tag "!!set" is not supported/)
   })
 
-  it('resolves YAML 1.2 core scalars and keeps keys as written', () => {
-    const doc = parseOne('a: 1\nb: true\nc: ~\nd: "1"\ne: yes\n1: x\nf: !!str 12\n', 'yaml')
+  it('resolves YAML 1.2 core scalars and keeps keys as written', async () => {
+    const doc = await parseOne('a: 1\nb: true\nc: ~\nd: "1"\ne: yes\n1: x\nf: !!str 12\n', 'yaml')
     expect(doc.value).toEqual({ a: 1, b: true, c: null, d: '1', e: 'yes', '1': 'x', f: '12' })
   })
 })
 
 describe('inline auto-detection', () => {
-  it('reads JSON as JSON', () => {
+  it('reads JSON as JSON', async () => {
     const text = '{"name": "abc",\n "type": "secret"}'
-    const auto = parseDefinitionText(text, { format: 'auto' })
-    const json = parseDefinitionText(text, { format: 'json' })
+    const auto = await parseDefinitionText(text, { format: 'auto' })
+    const json = await parseDefinitionText(text, { format: 'json' })
     expect(auto.documents.map((d) => [d.value, d.locate(['type'])])).toEqual(
       json.documents.map((d) => [d.value, d.locate(['type'])])
     )
   })
 
-  it('falls back to YAML when the text is not JSON', () => {
-    const auto = parseDefinitionText('name: abc\ntype: secret\n', { format: 'auto' })
+  it('falls back to YAML when the text is not JSON', async () => {
+    const auto = await parseDefinitionText('name: abc\ntype: secret\n', { format: 'auto' })
     expect(auto.diagnostics).toEqual([])
     expect(auto.documents[0]?.value).toEqual({ name: 'abc', type: 'secret' })
     // Not JSON (a comment), but valid YAML flow: YAML wins, as in the Northflank CLI.
-    const flow = parseDefinitionText('{"name": "abc"} # note', { format: 'auto' })
+    const flow = await parseDefinitionText('{"name": "abc"} # note', { format: 'auto' })
     expect(flow.documents[0]?.value).toEqual({ name: 'abc' })
   })
 
-  it('reports JSON errors for text that looks like JSON and parses as neither', () => {
-    const result = parseDefinitionText('{"name": "abc",, }', { format: 'auto' })
+  it('reports JSON errors for text that looks like JSON and parses as neither', async () => {
+    const result = await parseDefinitionText('{"name": "abc",, }', { format: 'auto' })
     expect(result.diagnostics[0]?.message).toMatch(/^JSON syntax error/)
     expect(result.diagnostics[0]).not.toHaveProperty('file')
   })
 
-  it('reports YAML errors for text that looks like YAML and parses as neither', () => {
-    const result = parseDefinitionText('name: a: b', { format: 'auto' })
+  it('reports YAML errors for text that looks like YAML and parses as neither', async () => {
+    const result = await parseDefinitionText('name: a: b', { format: 'auto' })
     expect(result.diagnostics[0]?.message).toMatch(/^YAML syntax error/)
   })
 })
 
 describe('warnings do not block parsing', () => {
-  it('keeps unknown keys in the value', () => {
-    const doc = parseOne('{"name": "abc", "type": "secret", "extra": {"deep": [1]}}')
+  it('keeps unknown keys in the value', async () => {
+    const doc = await parseOne('{"name": "abc", "type": "secret", "extra": {"deep": [1]}}')
     expect(doc.value).toEqual({ name: 'abc', type: 'secret', extra: { deep: [1] } })
     expect(warnings(validateDefinition(doc).diagnostics)).toHaveLength(1)
   })

@@ -1,11 +1,12 @@
 // Property tests: parse + validate never throw, stay fast, and yield a definition exactly
 // when an independent reading of the API page's rules says the document is valid.
-import { describe, it, expect } from '@jest/globals'
+import { describe, it, expect, beforeAll } from '@jest/globals'
 import fc from 'fast-check'
-import { dump } from 'js-yaml'
+import { CORE_SCHEMA, dump, load } from 'js-yaml'
 import { parseDefinitionText, type DefinitionFormat } from '../../src/definition/parse.js'
 import { validateDefinition } from '../../src/definition/validate.js'
 import type { Diagnostic } from '../../src/definition/types.js'
+import { loadParsers } from './helpers.js'
 
 // The rules, restated from create-global-secret.md and api-notes.md (not from schema.json).
 const NAME = /^[a-zA-Z0-9]+((-|\s)[a-zA-Z0-9]+)*$/u
@@ -65,9 +66,9 @@ function validBySpec(v: unknown): boolean {
 }
 
 /** Parses and validates; returns whether a definition came out, checking time and safety. */
-function run(text: string, format: DefinitionFormat) {
+async function run(text: string, format: DefinitionFormat) {
   const started = performance.now()
-  const parsed = parseDefinitionText(text, { format, file: 'f' })
+  const parsed = await parseDefinitionText(text, { format, file: 'f' })
   const results = parsed.documents.map((doc) => ({ doc, ...validateDefinition(doc) }))
   expect(performance.now() - started).toBeLessThan(250)
   for (const d of [...parsed.diagnostics, ...results.flatMap((r) => r.diagnostics)])
@@ -196,11 +197,13 @@ const nearlyValid = fc
   })
 
 describe('parse + validate properties', () => {
-  it('yields a definition exactly when the rules hold (JSON)', () => {
+  beforeAll(loadParsers)
+
+  it('yields a definition exactly when the rules hold (JSON)', async () => {
     let accepted = 0
-    fc.assert(
-      fc.property(nearlyValid, (value) => {
-        const { parsed, results } = run(JSON.stringify(value), 'json')
+    await fc.assert(
+      fc.asyncProperty(nearlyValid, async (value) => {
+        const { parsed, results } = await run(JSON.stringify(value), 'json')
         expect(parsed.diagnostics).toEqual([])
         const definition = results[0]?.definition
         expect(definition !== undefined).toBe(validBySpec(value))
@@ -212,12 +215,12 @@ describe('parse + validate properties', () => {
     expect(accepted).toBeGreaterThan(20)
   })
 
-  it('yields a definition exactly when the rules hold (YAML)', () => {
+  it('yields a definition exactly when the rules hold (YAML)', async () => {
     let compared = 0
     let accepted = 0
-    fc.assert(
-      fc.property(nearlyValid, (value) => {
-        const { parsed, results } = run(dump(value), 'yaml')
+    await fc.assert(
+      fc.asyncProperty(nearlyValid, async (value) => {
+        const { parsed, results } = await run(dump(value), 'yaml')
         // Some generated strings are not printable in YAML; those must fail to parse, not pass.
         if (parsed.diagnostics.length > 0) return
         compared++
@@ -231,20 +234,20 @@ describe('parse + validate properties', () => {
     expect(accepted).toBeGreaterThan(8)
   })
 
-  it('never throws on arbitrary text in any format', () => {
-    fc.assert(
-      fc.property(
+  it('never throws on arbitrary text in any format', async () => {
+    await fc.assert(
+      fc.asyncProperty(
         fc.string({ unit: 'binary', maxLength: 200 }),
         fc.constantFrom<DefinitionFormat>('json', 'yaml', 'auto'),
-        (text, format) => {
-          run(text, format)
+        async (text, format) => {
+          await run(text, format)
         }
       ),
       { numRuns: 500 }
     )
   })
 
-  it('never throws on YAML-shaped noise', () => {
+  it('never throws on YAML-shaped noise', async () => {
     const yamlish = fc.string({
       unit: fc.constantFrom(
         'a',
@@ -276,19 +279,58 @@ describe('parse + validate properties', () => {
       ),
       maxLength: 60
     })
-    fc.assert(
-      fc.property(yamlish, (text) => {
-        run(text, 'yaml')
-        run(text, 'auto')
+    await fc.assert(
+      fc.asyncProperty(yamlish, async (text) => {
+        await run(text, 'yaml')
+        await run(text, 'auto')
       }),
       { numRuns: 500 }
     )
   })
 
-  it('never throws on arbitrary JSON values', () => {
-    fc.assert(
-      fc.property(fc.jsonValue(), (value) => {
-        const { results } = run(JSON.stringify(value), 'json')
+  it('reads scalars as the YAML 1.2 core schema does (the untagged fast path included)', async () => {
+    // Plain scalars from characters that cannot start a collection, comment or tag, with the
+    // words and signs the core schema resolves; quoted ones with anything printable.
+    const plain = fc.string({
+      unit: fc.constantFrom(
+        ...'azAZnNtTfFeExXoO019~.+-_/ ',
+        'null',
+        'Null',
+        'true',
+        'False',
+        'TRUE',
+        '.inf',
+        '.NaN',
+        '0x',
+        '0o',
+        '1e3'
+      ),
+      minLength: 1,
+      maxLength: 8
+    })
+    const quoted = fc.string({ maxLength: 8 }).map((s) => JSON.stringify(s))
+    const single = fc.string({ maxLength: 8 }).map((s) => `'${s.replace(/'/g, "''")}'`)
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(plain, quoted, single), async (scalar) => {
+        const text = `v: ${scalar}\n`
+        let expected: unknown
+        try {
+          expected = load(text, { schema: CORE_SCHEMA })
+        } catch {
+          return // not a scalar js-yaml reads either
+        }
+        const parsed = await parseDefinitionText(text, { format: 'yaml' })
+        expect(parsed.diagnostics).toEqual([])
+        expect(parsed.documents[0]?.value).toEqual(expected)
+      }),
+      { numRuns: 1000 }
+    )
+  })
+
+  it('never throws on arbitrary JSON values', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), async (value) => {
+        const { results } = await run(JSON.stringify(value), 'json')
         for (const r of results) expect(r.definition !== undefined).toBe(validBySpec(r.doc.value))
       }),
       { numRuns: 300 }

@@ -1,8 +1,20 @@
 // Every schema rule at the edges of its pattern, and the checks beyond the schema.
-import { describe, it, expect } from '@jest/globals'
-import { VALID_GITOPS, check, errors, errorsAt, warnings, withBase } from './helpers.js'
+import { describe, it, expect, beforeAll } from '@jest/globals'
+import {
+  VALID_GITOPS,
+  check,
+  errors,
+  errorsAt,
+  loadParsers,
+  warnings,
+  withBase
+} from './helpers.js'
 
-const valid = (value: unknown): boolean => check(value).definition !== undefined
+// A time limit below is for validating, not for loading the JSON parser.
+beforeAll(loadParsers)
+
+const valid = async (value: unknown): Promise<boolean> =>
+  (await check(value)).definition !== undefined
 
 describe('name', () => {
   it.each([
@@ -13,8 +25,8 @@ describe('name', () => {
     ['mixed separators and digits', 'App 2-prod Db'],
     // The page's pattern uses \s, so any single whitespace character separates groups.
     ['a tab as separator', 'ab\tcd']
-  ])('accepts %s', (_label, name) => {
-    expect(valid(withBase({ name }))).toBe(true)
+  ])('accepts %s', async (_label, name) => {
+    expect(await valid(withBase({ name }))).toBe(true)
   })
 
   it.each([
@@ -26,32 +38,34 @@ describe('name', () => {
     ['a trailing space', 'secret ', /ends with a separator/],
     ['unicode letters', 'Café Secret', /contains "é"/],
     ['an underscore', 'my_secret', /contains "_"/]
-  ])('rejects %s', (_label, name, message) => {
-    const found = errorsAt(withBase({ name }), 'name')
+  ])('rejects %s', async (_label, name, message) => {
+    const found = await errorsAt(withBase({ name }), 'name')
     expect(found.length).toBeGreaterThan(0)
     expect(found.map((d) => d.message).join('\n')).toMatch(message)
     // The rule is explained in words, not as a regular expression.
     expect(found[0]?.message).toContain('single spaces or hyphens')
   })
 
-  it('reports both the length and the characters of a short invalid name', () => {
-    const messages = errorsAt(withBase({ name: 'a!' }), 'name').map((d) => d.message)
+  it('reports both the length and the characters of a short invalid name', async () => {
+    const messages = (await errorsAt(withBase({ name: 'a!' }), 'name')).map((d) => d.message)
     expect(messages).toHaveLength(2)
     expect(messages.join('\n')).toMatch(/2 characters long/)
     expect(messages.join('\n')).toMatch(/contains "!"/)
   })
 
-  it('says "1 character" in the singular', () => {
-    expect(errorsAt(withBase({ name: 'a' }), 'name')[0]?.message).toMatch(/is 1 character long;/)
+  it('says "1 character" in the singular', async () => {
+    expect((await errorsAt(withBase({ name: 'a' }), 'name'))[0]?.message).toMatch(
+      /is 1 character long;/
+    )
   })
 
-  it('rejects a number and suggests quoting it', () => {
-    const [error] = errorsAt(withBase({ name: 12345 }), 'name')
+  it('rejects a number and suggests quoting it', async () => {
+    const [error] = await errorsAt(withBase({ name: 12345 }), 'name')
     expect(error?.message).toBe('name must be a string, not a number; put it in quotes')
   })
 
-  it('is required, reported at the document start', () => {
-    const [error] = errorsAt({ type: 'secret' }, '')
+  it('is required, reported at the document start', async () => {
+    const [error] = await errorsAt({ type: 'secret' }, '')
     expect(error?.message).toMatch(/missing the required field "name"/)
     expect(error).toMatchObject({ line: 1, column: 1 })
   })
@@ -61,50 +75,50 @@ describe('description', () => {
   const PUNCTUATION = ['.', ',', '?', '\\', '/', "'", '"', '(', ')', '[', ']', ';', '`', '%']
   PUNCTUATION.push('^', '&', '*', '-', '_', ':', '!')
 
-  it('accepts 200 characters', () => {
-    expect(valid(withBase({ description: 'a'.repeat(200) }))).toBe(true)
+  it('accepts 200 characters', async () => {
+    expect(await valid(withBase({ description: 'a'.repeat(200) }))).toBe(true)
   })
 
-  it.each(PUNCTUATION)('accepts %s', (c) => {
-    expect(valid(withBase({ description: `Value ${c} here` }))).toBe(true)
+  it.each(PUNCTUATION)('accepts %s', async (c) => {
+    expect(await valid(withBase({ description: `Value ${c} here` }))).toBe(true)
   })
 
-  it('accepts whitespace of any kind, newlines included', () => {
-    expect(valid(withBase({ description: 'Line one\nline two\tand more' }))).toBe(true)
+  it('accepts whitespace of any kind, newlines included', async () => {
+    expect(await valid(withBase({ description: 'Line one\nline two\tand more' }))).toBe(true)
   })
 
-  it('rejects 201 characters', () => {
-    const [error] = errorsAt(withBase({ description: 'a'.repeat(201) }), 'description')
+  it('rejects 201 characters', async () => {
+    const [error] = await errorsAt(withBase({ description: 'a'.repeat(201) }), 'description')
     expect(error?.message).toBe('description is 201 characters long; the limit is 200')
   })
 
-  it.each(['<', '#', '@', '=', 'é', '{'])('rejects %s and names it', (c) => {
-    const [error] = errorsAt(withBase({ description: `bad ${c} char` }), 'description')
+  it.each(['<', '#', '@', '=', 'é', '{'])('rejects %s and names it', async (c) => {
+    const [error] = await errorsAt(withBase({ description: `bad ${c} char` }), 'description')
     expect(error?.message).toContain(`contains ${JSON.stringify(c)}, which is not allowed`)
     expect(error?.message).toContain('letters, digits, whitespace and')
   })
 
-  it('rejects an empty description (the pattern needs one character)', () => {
-    const [error] = errorsAt(withBase({ description: '' }), 'description')
+  it('rejects an empty description (the pattern needs one character)', async () => {
+    const [error] = await errorsAt(withBase({ description: '' }), 'description')
     expect(error?.message).toMatch(/description is empty/)
   })
 })
 
 describe('type', () => {
-  it.each(['secret', 'config'])('accepts %s', (type) => {
-    expect(valid(withBase({ type }))).toBe(true)
+  it.each(['secret', 'config'])('accepts %s', async (type) => {
+    expect(await valid(withBase({ type }))).toBe(true)
   })
 
   it.each([
     ['Secret', /one of: secret, config \(found "Secret"\); did you mean "secret"\?/],
     ['foo', /one of: secret, config \(found "foo"\)$/],
     ['', /one of: secret, config/]
-  ])('rejects %j', (type, message) => {
-    expect(errorsAt(withBase({ type }), 'type')[0]?.message).toMatch(message)
+  ])('rejects %j', async (type, message) => {
+    expect((await errorsAt(withBase({ type }), 'type'))[0]?.message).toMatch(message)
   })
 
-  it('is required', () => {
-    expect(errorsAt({ name: 'abc' }, '')[0]?.message).toMatch(
+  it('is required', async () => {
+    expect((await errorsAt({ name: 'abc' }, ''))[0]?.message).toMatch(
       /missing the required field "type" \("secret" or "config"\)/
     )
   })
@@ -114,22 +128,27 @@ describe('gitops', () => {
   const gitops = (extra: Record<string, unknown>) =>
     withBase({ gitops: { ...VALID_GITOPS, ...extra } })
 
-  it('accepts the valid base', () => {
-    expect(check(gitops({})).diagnostics).toEqual([])
+  it('accepts the valid base', async () => {
+    expect((await check(gitops({}))).diagnostics).toEqual([])
   })
 
-  it.each(['bitbucket', 'gitlab', 'github', 'azure'])('accepts vcsService %s', (vcsService) => {
-    expect(valid(gitops({ vcsService }))).toBe(true)
-  })
+  it.each(['bitbucket', 'gitlab', 'github', 'azure'])(
+    'accepts vcsService %s',
+    async (vcsService) => {
+      expect(await valid(gitops({ vcsService }))).toBe(true)
+    }
+  )
 
-  it('accepts vcsService self-hosted with selfHostedVcsId', () => {
+  it('accepts vcsService self-hosted with selfHostedVcsId', async () => {
     expect(
-      check(gitops({ vcsService: 'self-hosted', selfHostedVcsId: 'my-vcs' })).diagnostics
+      (await check(gitops({ vcsService: 'self-hosted', selfHostedVcsId: 'my-vcs' }))).diagnostics
     ).toEqual([])
   })
 
-  it('rejects an unknown vcsService, listing the allowed ones', () => {
-    expect(errorsAt(gitops({ vcsService: 'GitHub' }), 'gitops.vcsService')[0]?.message).toBe(
+  it('rejects an unknown vcsService, listing the allowed ones', async () => {
+    expect(
+      (await errorsAt(gitops({ vcsService: 'GitHub' }), 'gitops.vcsService'))[0]?.message
+    ).toBe(
       'gitops.vcsService must be one of: bitbucket, gitlab, github, self-hosted, azure ' +
         '(found "GitHub"); did you mean "github"?'
     )
@@ -143,8 +162,8 @@ describe('gitops', () => {
     'https://gitlab.example.com/group/sub/repo',
     'https://github.com/owner/repo.git',
     'https://github.com/my_org/my.repo-1'
-  ])('accepts repoUrl %s', (repoUrl) => {
-    expect(valid(gitops({ repoUrl }))).toBe(true)
+  ])('accepts repoUrl %s', async (repoUrl) => {
+    expect(await valid(gitops({ repoUrl }))).toBe(true)
   })
 
   it.each([
@@ -156,40 +175,46 @@ describe('gitops', () => {
     ['https://github.com', /not a repository URL/],
     ['https://localhost/owner/repo', /not a repository URL/],
     ['git@github.com:owner/repo.git', /not a repository URL/]
-  ])('rejects repoUrl %s', (repoUrl, message) => {
-    const found = errorsAt(gitops({ repoUrl }), 'gitops.repoUrl')
+  ])('rejects repoUrl %s', async (repoUrl, message) => {
+    const found = await errorsAt(gitops({ repoUrl }), 'gitops.repoUrl')
     expect(found).toHaveLength(1)
     expect(found[0]?.message).toMatch(message)
   })
 
-  it('refuses an over-long repoUrl quickly without running its pattern', () => {
+  it('refuses an over-long repoUrl quickly without running its pattern', async () => {
     // This input makes the page's pattern backtrack for seconds; the length check runs first.
     const repoUrl = `https://www.${'aa.'.repeat(20_000)}!`
     const started = Date.now()
-    const found = errorsAt(gitops({ repoUrl }), 'gitops.repoUrl')
+    const found = await errorsAt(gitops({ repoUrl }), 'gitops.repoUrl')
     expect(Date.now() - started).toBeLessThan(500)
     expect(found.map((d) => d.message)).toEqual([
       'gitops.repoUrl is 60013 characters long; at most 2048 are accepted'
     ])
   })
 
-  it.each(['/a', '/dir/file.json', '/.env', '/a-b_c.d/e'])('accepts filePath %s', (filePath) => {
-    expect(valid(gitops({ filePath }))).toBe(true)
-  })
+  it.each(['/a', '/dir/file.json', '/.env', '/a-b_c.d/e'])(
+    'accepts filePath %s',
+    async (filePath) => {
+      expect(await valid(gitops({ filePath }))).toBe(true)
+    }
+  )
 
-  it.each(['a', '/a/', '//a', '/a b', '/', ''])('rejects filePath %j', (filePath) => {
-    const [error] = errorsAt(gitops({ filePath }), 'gitops.filePath')
+  it.each(['a', '/a/', '//a', '/a b', '/', ''])('rejects filePath %j', async (filePath) => {
+    const [error] = await errorsAt(gitops({ filePath }), 'gitops.filePath')
     expect(error?.message).toMatch(/not a file path Northflank accepts: it starts with "\/"/)
   })
 
-  it.each(['abc-123', '0123456789abcdef01234567', 'ABC'])('accepts selfHostedVcsId %s', (id) => {
-    expect(valid(gitops({ vcsService: 'self-hosted', selfHostedVcsId: id }))).toBe(true)
-  })
+  it.each(['abc-123', '0123456789abcdef01234567', 'ABC'])(
+    'accepts selfHostedVcsId %s',
+    async (id) => {
+      expect(await valid(gitops({ vcsService: 'self-hosted', selfHostedVcsId: id }))).toBe(true)
+    }
+  )
 
   it.each(['abc!!!', '!!!0123456789abcdef01234567', '', 'a b'])(
     'rejects selfHostedVcsId %j (the fixed, fully anchored pattern)',
-    (id) => {
-      const [error] = errorsAt(
+    async (id) => {
+      const [error] = await errorsAt(
         gitops({ vcsService: 'self-hosted', selfHostedVcsId: id }),
         'gitops.selfHostedVcsId'
       )
@@ -197,10 +222,10 @@ describe('gitops', () => {
     }
   )
 
-  it.each(['vcsService', 'repoUrl', 'branch', 'filePath'])('requires %s', (field) => {
+  it.each(['vcsService', 'repoUrl', 'branch', 'filePath'])('requires %s', async (field) => {
     const value = { ...VALID_GITOPS } as Record<string, unknown>
     delete value[field]
-    const [error] = errorsAt(withBase({ gitops: value }), 'gitops')
+    const [error] = await errorsAt(withBase({ gitops: value }), 'gitops')
     expect(error?.message).toMatch(
       new RegExp(`^gitops is missing the required field "gitops.${field}"`)
     )
@@ -208,55 +233,55 @@ describe('gitops', () => {
 
   it.each(['branch', 'accountLogin', 'vcsLinkId', 'repoUrl'])(
     'needs %s to be a string',
-    (field) => {
-      expect(errorsAt(gitops({ [field]: 42 }), `gitops.${field}`)[0]?.message).toBe(
+    async (field) => {
+      expect((await errorsAt(gitops({ [field]: 42 }), `gitops.${field}`))[0]?.message).toBe(
         `gitops.${field} must be a string, not a number; put it in quotes`
       )
     }
   )
 
-  it('must be a mapping', () => {
-    expect(errorsAt(withBase({ gitops: ['x'] }), 'gitops')[0]?.message).toBe(
+  it('must be a mapping', async () => {
+    expect((await errorsAt(withBase({ gitops: ['x'] }), 'gitops'))[0]?.message).toBe(
       'gitops must be a mapping (object), not a list'
     )
   })
 
-  it('warns that vcsLinkId is legacy but still accepts it', () => {
-    const result = check(gitops({ vcsLinkId: 'link' }))
+  it('warns that vcsLinkId is legacy but still accepts it', async () => {
+    const result = await check(gitops({ vcsLinkId: 'link' }))
     expect(result.definition?.gitops?.vcsLinkId).toBe('link')
     expect(warnings(result.diagnostics).map((d) => d.message)).toEqual([
       'gitops.vcsLinkId is a legacy field; use gitops.accountLogin (the login of your linked VCS account) instead'
     ])
   })
 
-  it('warns when self-hosted has no selfHostedVcsId, and the reverse', () => {
-    expect(warnings(check(gitops({ vcsService: 'self-hosted' })).diagnostics)[0]?.message).toMatch(
-      /selfHostedVcsId is not set/
-    )
-    expect(warnings(check(gitops({ selfHostedVcsId: 'abc' })).diagnostics)[0]?.message).toMatch(
-      /only applies when gitops.vcsService is "self-hosted"/
-    )
+  it('warns when self-hosted has no selfHostedVcsId, and the reverse', async () => {
+    expect(
+      warnings((await check(gitops({ vcsService: 'self-hosted' }))).diagnostics)[0]?.message
+    ).toMatch(/selfHostedVcsId is not set/)
+    expect(
+      warnings((await check(gitops({ selfHostedVcsId: 'abc' }))).diagnostics)[0]?.message
+    ).toMatch(/only applies when gitops.vcsService is "self-hosted"/)
   })
 })
 
 describe('secrets', () => {
-  it('accepts values and files of any shape inside', () => {
+  it('accepts values and files of any shape inside', async () => {
     const secrets = {
       values: { A: 'x', B: 1, C: { nested: [1, 2] } },
       files: { '/f': { data: 'eA==' } }
     }
-    expect(check(withBase({ secrets })).definition?.secrets).toEqual(secrets)
+    expect((await check(withBase({ secrets }))).definition?.secrets).toEqual(secrets)
   })
 
-  it('rejects values that are not a mapping without quoting them', () => {
-    const result = check(withBase({ secrets: { values: ['hunter2'] } }))
+  it('rejects values that are not a mapping without quoting them', async () => {
+    const result = await check(withBase({ secrets: { values: ['hunter2'] } }))
     const [error] = errors(result.diagnostics)
     expect(error?.message).toBe('secrets.values must be a mapping (object), not a list')
     expect(JSON.stringify(result.diagnostics)).not.toContain('hunter2')
   })
 
-  it('rejects secrets given as a string without quoting it', () => {
-    const result = check(withBase({ secrets: 'hunter2' }))
+  it('rejects secrets given as a string without quoting it', async () => {
+    const result = await check(withBase({ secrets: 'hunter2' }))
     expect(errors(result.diagnostics)[0]?.message).toBe(
       'secrets must be a mapping (object), not a string'
     )
@@ -265,8 +290,8 @@ describe('secrets', () => {
 })
 
 describe('unknown keys', () => {
-  it('warns with a did-you-mean and still passes the key through', () => {
-    const result = check({ name: 'abc', type: 'secret', descripton: 'x', extra: 1 })
+  it('warns with a did-you-mean and still passes the key through', async () => {
+    const result = await check({ name: 'abc', type: 'secret', descripton: 'x', extra: 1 })
     expect(result.definition).toMatchObject({ descripton: 'x', extra: 1 })
     expect(warnings(result.diagnostics).map((d) => d.message)).toEqual([
       'unknown field "descripton" (did you mean "description"?); it is sent to the API as written (known fields: name, description, type, secrets, gitops)',
@@ -274,8 +299,8 @@ describe('unknown keys', () => {
     ])
   })
 
-  it('warns in gitops and secrets, not inside values', () => {
-    const result = check(
+  it('warns in gitops and secrets, not inside values', async () => {
+    const result = await check(
       withBase({
         secrets: { value: {}, values: { whatever: 1 } },
         gitops: { ...VALID_GITOPS, Branch: 'x' }
@@ -291,8 +316,8 @@ describe('unknown keys', () => {
 })
 
 describe('prototype keys', () => {
-  it('rejects {"__proto__": {"name": "abc", "type": "secret"}}: the key can neither satisfy nor bypass a rule', () => {
-    const result = check(JSON.parse('{"__proto__": {"name": "abc", "type": "secret"}}'))
+  it('rejects {"__proto__": {"name": "abc", "type": "secret"}}: the key can neither satisfy nor bypass a rule', async () => {
+    const result = await check(JSON.parse('{"__proto__": {"name": "abc", "type": "secret"}}'))
     expect(result.definition).toBeUndefined()
     const messages = errors(result.diagnostics).map((d) => d.message)
     expect(messages[0]).toMatch(/^key "__proto__" is not allowed/)
@@ -301,9 +326,9 @@ describe('prototype keys', () => {
     )
   })
 
-  it.each(['constructor', 'prototype', '__proto__'])('rejects %s nested anywhere', (key) => {
+  it.each(['constructor', 'prototype', '__proto__'])('rejects %s nested anywhere', async (key) => {
     const text = `{"name": "abc", "type": "secret", "secrets": {"values": {"${key}": {"polluted": true}}}}`
-    const result = check(JSON.parse(text))
+    const result = await check(JSON.parse(text))
     expect(result.definition).toBeUndefined()
     expect(errors(result.diagnostics)[0]).toMatchObject({ path: `secrets.values.${key}` })
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
@@ -311,13 +336,18 @@ describe('prototype keys', () => {
 })
 
 describe('the returned definition', () => {
-  it('is set with warnings, absent with any error', () => {
-    expect(check({ name: 'abc', type: 'secret', x: 1 }).definition).toBeDefined()
-    expect(check({ name: 'abc', type: 'nope' }).definition).toBeUndefined()
+  it('is set with warnings, absent with any error', async () => {
+    expect((await check({ name: 'abc', type: 'secret', x: 1 })).definition).toBeDefined()
+    expect((await check({ name: 'abc', type: 'nope' })).definition).toBeUndefined()
   })
 
-  it('reports every problem, not the first', () => {
-    const result = check({ name: 'a', type: 'x', description: '<', gitops: { vcsService: 'y' } })
+  it('reports every problem, not the first', async () => {
+    const result = await check({
+      name: 'a',
+      type: 'x',
+      description: '<',
+      gitops: { vcsService: 'y' }
+    })
     expect(errors(result.diagnostics).map((d) => d.path)).toEqual([
       'name',
       'description',

@@ -1,7 +1,6 @@
 // Which files to read, and reading them safely: everything stays inside the workspace.
 import { open, realpath, lstat, stat } from 'node:fs/promises'
 import path from 'node:path'
-import * as glob from '@actions/glob'
 import { MAX_DEFINITION_SIZE } from './internal.js'
 import type { Diagnostic } from './types.js'
 
@@ -26,6 +25,7 @@ function inputError(message: string): Diagnostic {
   return { severity: 'error', message: `Input "file": ${message}` }
 }
 
+/** Whether @actions/glob would read `pattern` as a glob: `*`, `?`, `[…]` (no braces, no extglobs). */
 function isGlob(pattern: string): boolean {
   return /[*?[]/.test(pattern)
 }
@@ -60,6 +60,22 @@ async function realpathOrUndefined(p: string): Promise<string | undefined> {
   }
 }
 
+/** The workspace, absolute as given and real: worked out once per run, not per file. */
+export interface WorkspaceRoot {
+  abs: string
+  /** Undefined when the workspace does not exist. */
+  real?: string
+}
+
+export async function workspaceRoot(workspace: string): Promise<WorkspaceRoot> {
+  const abs = path.resolve(workspace)
+  const real = await realpathOrUndefined(abs)
+  return real === undefined ? { abs } : { abs, real }
+}
+
+const rootOf = async (workspace: string | WorkspaceRoot): Promise<WorkspaceRoot> =>
+  typeof workspace === 'string' ? workspaceRoot(workspace) : workspace
+
 /**
  * Resolves the `file` input's entries (paths or globs, relative to the workspace; a leading
  * `!` excludes matches from every glob). Order: pattern order, then each glob's matches sorted.
@@ -67,12 +83,11 @@ async function realpathOrUndefined(p: string): Promise<string | undefined> {
  */
 export async function resolveDefinitionFiles(
   patterns: string[],
-  workspace: string
+  workspace: string | WorkspaceRoot
 ): Promise<ResolvedFiles> {
   const diagnostics: Diagnostic[] = []
   const files: string[] = []
-  const workspaceAbs = path.resolve(workspace)
-  const workspaceReal = await realpathOrUndefined(workspaceAbs)
+  const { abs: workspaceAbs, real: workspaceReal } = await rootOf(workspace)
   if (workspaceReal === undefined) {
     return { files, diagnostics: [inputError(`workspace ${workspaceAbs} does not exist`)] }
   }
@@ -144,6 +159,8 @@ export async function resolveDefinitionFiles(
       }
       continue
     }
+    // Loaded only for a glob (it is a chunk of its own): literal paths never pay for it.
+    const glob = await import('@actions/glob')
     let matches: string[]
     try {
       // Symbolic links are not followed while searching, so a link to a directory outside
@@ -178,11 +195,14 @@ export async function resolveDefinitionFiles(
  * Reads one definition file: `.json`, `.yaml` or `.yml` only, at most 1 MiB, UTF-8 text
  * (no NUL bytes), not empty. The BOM is removed. Diagnostics carry the relative path.
  */
-export async function readDefinitionFile(absPath: string, workspace: string): Promise<ReadResult> {
-  const workspaceAbs = path.resolve(workspace)
-  const workspaceReal = (await realpathOrUndefined(workspaceAbs)) ?? workspaceAbs
+export async function readDefinitionFile(
+  absPath: string,
+  workspace: string | WorkspaceRoot
+): Promise<ReadResult> {
+  const root = await rootOf(workspace)
+  const workspaceReal = root.real ?? root.abs
   const file = workspaceRelative(
-    isInside(workspaceReal, absPath) ? workspaceReal : workspaceAbs,
+    isInside(workspaceReal, absPath) ? workspaceReal : root.abs,
     absPath
   )
   const refuse = (message: string, line?: number, column?: number): ReadResult => ({
@@ -218,10 +238,17 @@ export async function readDefinitionFile(absPath: string, workspace: string): Pr
     if (info.size > MAX_DEFINITION_SIZE) {
       return refuse(`the file is ${(info.size / 1024 / 1024).toFixed(1)} MiB; the limit is 1 MiB`)
     }
-    // Read at most one byte past the limit, in case the file grew since stat.
-    const buffer = Buffer.alloc(MAX_DEFINITION_SIZE + 1)
+    // The size it has, plus one byte to notice that it grew since stat; a file that fills the
+    // buffer gets room up to one byte past the limit.
+    let buffer = Buffer.alloc(info.size + 1)
     let length = 0
-    while (length < buffer.length) {
+    for (;;) {
+      if (length === buffer.length) {
+        if (length > MAX_DEFINITION_SIZE) break
+        const larger = Buffer.alloc(MAX_DEFINITION_SIZE + 1)
+        buffer.copy(larger, 0, 0, length)
+        buffer = larger
+      }
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length)
       if (bytesRead === 0) break
       length += bytesRead

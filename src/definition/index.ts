@@ -1,11 +1,13 @@
 // The definition stage: find, read, parse, override and validate definitions. Pure: it
 // returns documents and diagnostics and never prints (main.ts reports them).
 import path from 'node:path'
-import { readDefinitionFile, resolveDefinitionFiles } from './files.js'
+import { mapWithConcurrency } from '../pool.js'
+import { readDefinitionFile, resolveDefinitionFiles, workspaceRoot } from './files.js'
 import { parseDefinitionText } from './parse.js'
 import type { Diagnostic, ParsedDocument } from './types.js'
 
-export { resolveDefinitionFiles, readDefinitionFile } from './files.js'
+export { resolveDefinitionFiles, readDefinitionFile, workspaceRoot } from './files.js'
+export type { WorkspaceRoot } from './files.js'
 export { parseDefinitionText, MAX_ALIASES, MAX_EXPANDED_NODES } from './parse.js'
 export type { DefinitionFormat, ParseOptions, ParseResult } from './parse.js'
 export { deriveSecretId } from './identifier.js'
@@ -37,10 +39,13 @@ export interface LoadResult {
   diagnostics: Diagnostic[]
 }
 
+/** Files read (and parsed) at once: enough to keep the disk busy, few open handles. */
+const READ_CONCURRENCY = 16
+
 export async function loadDefinitions(req: LoadRequest): Promise<LoadResult> {
   const patterns = req.files.map((f) => f.trim()).filter((f) => f !== '')
   if (req.inline !== undefined && req.inline.trim() !== '') {
-    const parsed = parseDefinitionText(req.inline, { format: 'auto' })
+    const parsed = await parseDefinitionText(req.inline, { format: 'auto' })
     if (patterns.length === 0) return parsed
     return {
       documents: parsed.documents,
@@ -67,17 +72,17 @@ export async function loadDefinitions(req: LoadRequest): Promise<LoadResult> {
     }
   }
 
-  const resolved = await resolveDefinitionFiles(patterns, req.workspace)
-  const documents: ParsedDocument[] = []
-  const diagnostics = [...resolved.diagnostics]
-  for (const file of resolved.files) {
-    const read = await readDefinitionFile(file, req.workspace)
-    diagnostics.push(...read.diagnostics)
-    if (read.text === undefined) continue
+  const root = await workspaceRoot(req.workspace)
+  const resolved = await resolveDefinitionFiles(patterns, root)
+  const loaded = await mapWithConcurrency(resolved.files, READ_CONCURRENCY, async (file) => {
+    const read = await readDefinitionFile(file, root)
+    if (read.text === undefined) return { documents: [], diagnostics: read.diagnostics }
     const format = path.extname(file).toLowerCase() === '.json' ? 'json' : 'yaml'
-    const parsed = parseDefinitionText(read.text, { file: read.file, format })
-    documents.push(...parsed.documents)
-    diagnostics.push(...parsed.diagnostics)
+    return parseDefinitionText(read.text, { file: read.file, format })
+  })
+  // In file order, however the reads finished.
+  return {
+    documents: loaded.flatMap((l) => l.documents),
+    diagnostics: [...resolved.diagnostics, ...loaded.flatMap((l) => l.diagnostics)]
   }
-  return { documents, diagnostics }
 }

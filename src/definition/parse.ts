@@ -1,24 +1,11 @@
 // Text → documents. Both parsers only tokenise here: values are built by this module with
 // `defineKey`, so no key (`__proto__` included) can reach a prototype, and every node's
 // position is recorded for diagnostics.
-import {
-  parseTree,
-  printParseErrorCode,
-  type Node as JsonNode,
-  type ParseError
-} from 'jsonc-parser'
-import {
-  CORE_SCHEMA,
-  EVENT_ID,
-  SCALAR_STYLE,
-  YAMLException,
-  constructFromEvents,
-  getScalarValue,
-  parseEvents,
-  type DocumentEvent,
-  type Event,
-  type ScalarEvent
-} from 'js-yaml'
+// Types only: both parsers are loaded on first use (see loadJsonParser/loadYamlParser).
+import type * as JsoncParser from 'jsonc-parser'
+import type { Node as JsonNode, ParseError } from 'jsonc-parser'
+import type * as JsYaml from 'js-yaml'
+import type { DocumentEvent, Event, ScalarEvent } from 'js-yaml'
 import {
   LineIndex,
   MAX_DEFINITION_SIZE,
@@ -70,7 +57,16 @@ interface FormatResult {
 
 const INLINE_LABEL = 'input "definition"'
 
-export function parseDefinitionText(text: string, opts: ParseOptions): ParseResult {
+type JsonParser = typeof JsoncParser
+type YamlParser = typeof JsYaml
+
+// Each parser is a chunk of its own in the bundle (ncc splits at `import()`), so a run compiles
+// only the parsers its definitions need: js-yaml alone is larger than the rest of this stage.
+const loadJsonParser = (): Promise<JsonParser> => import('jsonc-parser')
+const loadYamlParser = (): Promise<YamlParser> => import('js-yaml')
+
+/** Parses one text; loads the JSON and/or YAML parser the first time one is needed. */
+export async function parseDefinitionText(text: string, opts: ParseOptions): Promise<ParseResult> {
   const lines = new LineIndex(text)
   const at = (offset: number, severity: 'error', message: string): Diagnostic => ({
     severity,
@@ -91,15 +87,16 @@ export function parseDefinitionText(text: string, opts: ParseOptions): ParseResu
   }
 
   let result: FormatResult
-  if (opts.format === 'json') result = parseJson(body, lines, opts.file)
-  else if (opts.format === 'yaml') result = parseYaml(body, lines, opts.file)
-  else {
+  if (opts.format === 'json') result = parseJson(await loadJsonParser(), body, lines, opts.file)
+  else if (opts.format === 'yaml') {
+    result = parseYaml(await loadYamlParser(), body, lines, opts.file)
+  } else {
     // As the Northflank CLI does: JSON first, then YAML. When neither parses, report the
     // errors of the format the text most looks like.
-    const json = parseJson(body, lines, opts.file)
+    const json = parseJson(await loadJsonParser(), body, lines, opts.file)
     if (json.syntaxOk) result = json
     else {
-      const yaml = parseYaml(body, lines, opts.file)
+      const yaml = parseYaml(await loadYamlParser(), body, lines, opts.file)
       result = yaml.syntaxOk || !/^\s*[[{]/.test(body) ? yaml : json
     }
   }
@@ -192,7 +189,7 @@ function jsonDepthViolation(text: string): number | undefined {
   return undefined
 }
 
-function parseJson(text: string, lines: LineIndex, file?: string): FormatResult {
+function parseJson(jsonc: JsonParser, text: string, lines: LineIndex, file?: string): FormatResult {
   const diag = (offset: number, message: string): Diagnostic => ({
     severity: 'error',
     message,
@@ -209,7 +206,7 @@ function parseJson(text: string, lines: LineIndex, file?: string): FormatResult 
     }
   }
   const errors: ParseError[] = []
-  const tree = parseTree(text, errors, {
+  const tree = jsonc.parseTree(text, errors, {
     disallowComments: true,
     allowTrailingComma: false,
     allowEmptyContent: false
@@ -220,7 +217,7 @@ function parseJson(text: string, lines: LineIndex, file?: string): FormatResult 
     for (const error of errors) {
       if (seen.has(error.offset)) continue
       seen.add(error.offset)
-      const name = printParseErrorCode(error.error)
+      const name = jsonc.printParseErrorCode(error.error)
       const comma = trailingCommaBefore(text, error.offset)
       if ((name === 'PropertyNameExpected' || name === 'ValueExpected') && comma !== undefined) {
         diagnostics.push(diag(comma, 'trailing commas are not allowed in JSON'))
@@ -307,9 +304,31 @@ interface Built {
 }
 
 const NO_RANGE = -1
+// js-yaml's event and style ids, copied so that code here needs no loaded module to use them;
+// `satisfies` fails the type check if js-yaml's declared values ever differ.
+const EVENT_ID = {
+  DOCUMENT: 1,
+  SEQUENCE: 2,
+  MAPPING: 3,
+  SCALAR: 4,
+  ALIAS: 5,
+  POP: 6
+} as const satisfies typeof JsYaml.EVENT_ID
+const SCALAR_STYLE = {
+  PLAIN: 1,
+  SINGLE_QUOTED: 2,
+  DOUBLE_QUOTED: 3,
+  LITERAL_BLOCK: 4,
+  FOLDED_BLOCK: 5
+} as const satisfies typeof JsYaml.SCALAR_STYLE
 const POP_EVENT: Event = { type: EVENT_ID.POP }
+/**
+ * A plain scalar the core schema can only read as a string: not empty, and not starting like
+ * null (`~`, `null`), a boolean (`true`, `False`) or a number (`-1`, `+.5`, `.inf`, `0x1f`).
+ */
+const CORE_STRING = /^[^-+.~0-9nNtTfF]/
 
-function parseYaml(text: string, lines: LineIndex, file?: string): FormatResult {
+function parseYaml(yaml: YamlParser, text: string, lines: LineIndex, file?: string): FormatResult {
   const diag = (offset: number, message: string): Diagnostic => ({
     severity: 'error',
     message,
@@ -320,11 +339,15 @@ function parseYaml(text: string, lines: LineIndex, file?: string): FormatResult 
   try {
     // The parser's own limit only protects its recursion (js-yaml counts levels a little
     // differently); the builder enforces MAX_DEPTH exactly, as the JSON side does.
-    events = parseEvents(text, { maxDepth: 2 * MAX_DEPTH })
+    events = yaml.parseEvents(text, { maxDepth: 2 * MAX_DEPTH })
   } catch (error) {
-    return { elements: [], syntaxOk: false, diagnostics: [yamlErrorDiagnostic(error, file)] }
+    return {
+      elements: [],
+      syntaxOk: false,
+      diagnostics: [yamlErrorDiagnostic(yaml, error, file)]
+    }
   }
-  const builder = new YamlBuilder(text, events, lines)
+  const builder = new YamlBuilder(yaml, text, events, lines)
   const elements: Element[] = []
   const diagnostics: Diagnostic[] = []
   let i = 0
@@ -367,9 +390,9 @@ function parseYaml(text: string, lines: LineIndex, file?: string): FormatResult 
   return { elements, syntaxOk: true, diagnostics }
 }
 
-function yamlErrorDiagnostic(error: unknown, file?: string): Diagnostic {
+function yamlErrorDiagnostic(yaml: YamlParser, error: unknown, file?: string): Diagnostic {
   const where = file === undefined ? {} : { file }
-  if (error instanceof YAMLException) {
+  if (error instanceof yaml.YAMLException) {
     const message = /maxDepth/.test(error.reason)
       ? `YAML nesting is deeper than ${MAX_DEPTH} levels`
       : `YAML syntax error: ${error.reason}`
@@ -426,6 +449,7 @@ class YamlBuilder {
   private expanded = 0
 
   constructor(
+    private readonly yaml: YamlParser,
     private readonly text: string,
     private readonly events: Event[],
     private readonly lines: LineIndex
@@ -611,7 +635,7 @@ class YamlBuilder {
         )
       }
       // Keys are their text as written (`1: x` has the key "1"): definitions use string keys.
-      const key = getScalarValue(this.text, keyEvent)
+      const key = this.yaml.getScalarValue(this.text, keyEvent)
       if (keyEvent.style === SCALAR_STYLE.PLAIN && key === '<<' && keyEvent.tagStart === NO_RANGE) {
         this.fail('YAML merge keys (<<) are not supported; write the keys out', keyOffset)
       }
@@ -658,15 +682,22 @@ class YamlBuilder {
 
   private scalar(event: ScalarEvent, offset: number): unknown {
     try {
+      // Most values are untagged strings: take their text. The construction below would return
+      // the same string, but sets up a whole constructor per scalar (it cost more than the rest
+      // of the builder).
+      if (event.tagStart === NO_RANGE) {
+        const source = this.yaml.getScalarValue(this.text, event)
+        if (event.style !== SCALAR_STYLE.PLAIN || CORE_STRING.test(source)) return source
+      }
       // js-yaml resolves the scalar (implicit types, explicit tags, %TAG handles) from a
       // one-node event stream; only scalars are built by it, never collections.
-      const [value] = constructFromEvents([this.docEvent, event, POP_EVENT], {
+      const [value] = this.yaml.constructFromEvents([this.docEvent, event, POP_EVENT], {
         source: this.text,
-        schema: CORE_SCHEMA
+        schema: this.yaml.CORE_SCHEMA
       })
       return value
     } catch (error) {
-      const reason = error instanceof YAMLException ? error.reason : String(error)
+      const reason = error instanceof this.yaml.YAMLException ? error.reason : String(error)
       this.fail(`YAML error: ${reason}`, offset)
     }
   }
