@@ -956,12 +956,20 @@ async function main(): Promise<void> {
       target: 'info'
     })
     for (const b of batch) {
-      const net = (b.wallMs - create) / b.idealMs
+      // The start-up of a 200-definition run is its dry run (process start, load and
+      // validate all 200): what is left is the time spent sending.
+      const net = (b.wallMs - batchLoad) / b.idealMs
+      const netOne = (b.wallMs - create) / b.idealMs
       rows.push({
-        metric: `Batch c=${b.concurrency}: (wall − start-up) / ideal`,
+        metric: `Batch c=${b.concurrency}: (wall − batch start-up) / ideal`,
         measured: `${ratio(net)} (wall ${ms(b.wallMs)} = ${ratio(b.wallMs / b.idealMs)} of ideal ${ms(b.idealMs)}; peak ${b.peakInFlight})`,
         target: `≤ ${ratio(TARGET.batch)}, peak ≤ ${b.concurrency}`,
         pass: net <= TARGET.batch && b.peakInFlight <= b.concurrency && b.failed === 0
+      })
+      rows.push({
+        metric: `Batch c=${b.concurrency}: (wall − one-definition start-up) / ideal`,
+        measured: ratio(netOne),
+        target: 'info'
       })
     }
     rows.push({
