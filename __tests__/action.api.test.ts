@@ -1,7 +1,8 @@
 // The bundled action against the local Northflank stand-in: the create call,
 // conflict policies, error mapping, team scope, and that nothing leaks.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import { startStandIn, type StandIn } from '../tools/northflank-stand-in.js'
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import type { StandIn } from '../tools/northflank-stand-in.js'
+import { useStandIn } from './helpers/stand-in.js'
 import { runAction, type ActionRun } from '../tools/run-action.js'
 import { makeWorkspace, type Workspace } from './helpers/workspace.js'
 
@@ -22,23 +23,17 @@ secrets:
 `
 
 describe('create through the API (bundled action)', () => {
+  const standIn = useStandIn({
+    tokens: [TOKEN],
+    forbiddenTokens: ['weak-token'],
+    teams: ['platform']
+  })
   let api: StandIn
   let ws: Workspace
-
-  beforeAll(async () => {
-    api = await startStandIn({
-      tokens: [TOKEN],
-      forbiddenTokens: ['weak-token'],
-      teams: ['platform']
-    })
+  beforeEach(() => {
+    api = standIn()
   })
-  afterAll(async () => {
-    await api.stop()
-  })
-  afterEach(() => {
-    ws?.remove()
-    api.reset()
-  })
+  afterEach(() => ws?.remove())
 
   async function create(
     inputs: Record<string, string> = {},

@@ -1,7 +1,8 @@
 // Several definitions in one run (bundled action): order, bounded concurrency,
 // all-or-nothing validation, partial failure reporting, shared rate limits.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import { startStandIn, type StandIn } from '../tools/northflank-stand-in.js'
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import type { StandIn } from '../tools/northflank-stand-in.js'
+import { useStandIn } from './helpers/stand-in.js'
 import { runAction, type ActionRun } from '../tools/run-action.js'
 import { makeWorkspace, type Workspace } from './helpers/workspace.js'
 
@@ -19,21 +20,13 @@ const errorsOf = (run: ActionRun): { message: string; file?: string; line?: numb
   run.annotations.filter((a) => a.level === 'error')
 
 describe('batches (bundled action)', () => {
+  const standIn = useStandIn({ tokens: [TOKEN] })
   let api: StandIn
   let ws: Workspace
-
-  beforeAll(async () => {
-    api = await startStandIn({ tokens: [TOKEN] })
+  beforeEach(() => {
+    api = standIn()
   })
-  afterAll(async () => {
-    await api.stop()
-  })
-  afterEach(() => {
-    ws?.remove()
-    api.reset()
-    api.setLatency(0)
-    api.setRateLimit(1000, 3_600_000)
-  })
+  afterEach(() => ws?.remove())
 
   const run = (files: string, inputs: Record<string, string> = {}, env = {}): Promise<ActionRun> =>
     runAction(

@@ -1,12 +1,13 @@
 // The bundled action against faults: retries, rate limits, the time budget,
 // ambiguous creates, proxies and TLS, and hostile input. Elapsed-time bounds
 // include the child process's start-up (about 0.1 s here).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { symlinkSync } from 'node:fs'
 import { startStandIn, type StandIn } from '../tools/northflank-stand-in.js'
 import { runAction, type ActionRun } from '../tools/run-action.js'
 import { makeTestCertificates, type TestCertificates } from './helpers/test-ca.js'
 import { makeWorkspace, type Workspace } from './helpers/workspace.js'
+import { useStandIn } from './helpers/stand-in.js'
 import { closedPort, startConnectProxy } from './northflank/support/servers.js'
 
 const TOKEN = 'reliability-token-77a1'
@@ -17,19 +18,13 @@ const errorsOf = (run: ActionRun): string[] =>
   run.annotations.filter((a) => a.level === 'error').map((a) => a.message)
 
 describe('network faults (bundled action)', () => {
+  const standIn = useStandIn({ tokens: [TOKEN] })
   let api: StandIn
   let ws: Workspace
-
-  beforeAll(async () => {
-    api = await startStandIn({ tokens: [TOKEN] })
+  beforeEach(() => {
+    api = standIn()
   })
-  afterAll(async () => {
-    await api.stop()
-  })
-  afterEach(() => {
-    ws?.remove()
-    api.reset()
-  })
+  afterEach(() => ws?.remove())
 
   async function create(inputs: Record<string, string> = {}, env = {}): Promise<ActionRun> {
     ws = makeWorkspace({ 'secrets/shared.yaml': DEFINITION })
@@ -229,18 +224,13 @@ describe('proxies and TLS (bundled action)', () => {
 })
 
 describe('hostile or broken input (bundled action)', () => {
+  const standIn = useStandIn({ tokens: [TOKEN] })
   let api: StandIn
   let ws: Workspace
-  beforeAll(async () => {
-    api = await startStandIn({ tokens: [TOKEN] })
+  beforeEach(() => {
+    api = standIn()
   })
-  afterAll(async () => {
-    await api.stop()
-  })
-  afterEach(() => {
-    ws?.remove()
-    api.reset()
-  })
+  afterEach(() => ws?.remove())
 
   const bomb = [
     'a: &a ["x","x","x","x","x","x","x","x","x","x"]',

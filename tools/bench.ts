@@ -22,7 +22,7 @@
 //   --dist DIR measure the build in DIR instead of dist/ (e.g. an experiment bundled elsewhere)
 // A missed target is printed, not fatal: the exit code is 1 only when the benchmark itself
 // could not measure (a run failed, the stand-in saw something unexpected).
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import {
   existsSync,
   mkdirSync,
@@ -39,7 +39,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { startStandIn, type StandIn } from './northflank-stand-in.js'
-import { BUNDLE, ROOT, parseOutputs } from './run-action.js'
+import { BUNDLE, ROOT, parseOutputs, spawnLikeRunner } from './run-action.js'
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -108,67 +108,24 @@ interface TimedRun {
   outputs: Record<string, string>
 }
 
-interface SpawnOptions {
-  workspace: string
-  nodeArgs?: string[]
-  killAfterMs?: number
-}
-
 /**
- * Spawns a fresh `node script` with the inputs as INPUT_* variables and empty GITHUB_OUTPUT and
- * GITHUB_STEP_SUMMARY files, and measures the wall time from spawn to exit. Asynchronous, so a
- * stand-in in this process keeps answering. Step debug logging is off, as on a normal run.
+ * A fresh `node script` started as a runner starts it (tools/run-action.ts), timed from spawn
+ * to exit. Step debug logging is off, as on a normal run.
  */
 async function timedRun(
   script: string,
   inputs: Record<string, string>,
-  options: SpawnOptions
+  options: { workspace: string; nodeArgs?: string[]; killAfterMs?: number }
 ): Promise<TimedRun> {
-  const scratch = mkdtempSync(path.join(tmpdir(), 'nf-bench-run-'))
-  const outputFile = path.join(scratch, 'output')
-  const summaryFile = path.join(scratch, 'summary')
-  writeFileSync(outputFile, '')
-  writeFileSync(summaryFile, '')
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? scratch,
-    GITHUB_OUTPUT: outputFile,
-    GITHUB_STEP_SUMMARY: summaryFile,
-    GITHUB_WORKSPACE: options.workspace,
-    GITHUB_REPOSITORY: 'acme/platform-config',
-    GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
-    GITHUB_REF_NAME: 'config',
-    GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_RUN_ID: '42',
-    GITHUB_ACTIONS: 'true'
+  const run = await spawnLikeRunner(script, inputs, { ...options, debug: false })
+  return {
+    ms: run.elapsedMs,
+    code: run.code,
+    signal: run.signal,
+    stdout: run.stdout,
+    stderr: run.stderr,
+    outputs: parseOutputs(run.outputText)
   }
-  for (const [name, value] of Object.entries(inputs)) {
-    env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
-  }
-
-  const started = process.hrtime.bigint()
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script], {
-    env,
-    cwd: scratch,
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-  let ended = started
-  child.once('exit', () => (ended = process.hrtime.bigint()))
-  const killer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 60_000)
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(
-    (resolve, reject) => {
-      child.once('error', reject)
-      child.once('close', (c, s) => resolve([c, s]))
-    }
-  )
-  clearTimeout(killer)
-  const outputs = parseOutputs(readFileSync(outputFile, 'utf8'))
-  rmSync(scratch, { recursive: true, force: true })
-  return { ms: Number(ended - started) / 1e6, code, signal, stdout, stderr, outputs }
 }
 
 function describeFailure(what: string, run: TimedRun): Error {

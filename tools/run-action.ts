@@ -86,11 +86,38 @@ export function parseOutputs(text: string): Record<string, string> {
   return outputs
 }
 
-/** Runs dist/index.js with the given action inputs (names as in action.yml). */
-export async function runAction(
+export interface RawRun {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+  /** The GITHUB_OUTPUT file's content. */
+  outputText: string
+  /** The GITHUB_STEP_SUMMARY file's content. */
+  summary: string
+  /** Wall time from spawn to exit (high resolution, for the benchmark too). */
+  elapsedMs: number
+}
+
+export interface SpawnOptions {
+  workspace: string
+  env?: Record<string, string | undefined>
+  debug?: boolean
+  node?: string
+  nodeArgs?: string[]
+  killAfterMs?: number
+}
+
+/**
+ * Spawns `node script` as a runner starts an action: inputs as INPUT_* variables, empty
+ * GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, a clean environment with the GITHUB_* facts a
+ * run has. Asynchronous, so a stand-in in this process keeps answering meanwhile.
+ */
+export async function spawnLikeRunner(
+  script: string,
   inputs: Record<string, string>,
-  options: RunOptions = {}
-): Promise<ActionRun> {
+  options: SpawnOptions
+): Promise<RawRun> {
   const scratch = mkdtempSync(path.join(tmpdir(), 'nf-action-run-'))
   const outputFile = path.join(scratch, 'output')
   const summaryFile = path.join(scratch, 'summary')
@@ -101,7 +128,7 @@ export async function runAction(
     HOME: process.env.HOME ?? scratch,
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
-    GITHUB_WORKSPACE: options.workspace ?? ROOT,
+    GITHUB_WORKSPACE: options.workspace,
     GITHUB_REPOSITORY: 'acme/platform-config',
     GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
     GITHUB_REF_NAME: 'config',
@@ -109,7 +136,7 @@ export async function runAction(
     GITHUB_RUN_ID: '42',
     GITHUB_ACTIONS: 'true'
   }
-  if (options.debug ?? true) env.RUNNER_DEBUG = '1'
+  if (options.debug) env.RUNNER_DEBUG = '1'
   for (const [name, value] of Object.entries(inputs)) {
     env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
   }
@@ -118,8 +145,8 @@ export async function runAction(
     else env[name] = value
   }
 
-  const started = Date.now()
-  const child = spawn(options.node ?? process.execPath, [BUNDLE], {
+  const started = process.hrtime.bigint()
+  const child = spawn(options.node ?? process.execPath, [...(options.nodeArgs ?? []), script], {
     env,
     cwd: scratch,
     stdio: ['ignore', 'pipe', 'pipe']
@@ -128,16 +155,47 @@ export async function runAction(
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  let ended = started
+  child.once('exit', () => (ended = process.hrtime.bigint()))
   const killer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 60_000)
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-    child.on('close', (c, s) => resolve([c, s]))
-  )
-  clearTimeout(killer)
-  const elapsedMs = Date.now() - started
+  try {
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(
+      (resolve, reject) => {
+        child.once('error', reject)
+        child.once('close', (c, s) => resolve([c, s]))
+      }
+    )
+    return {
+      code,
+      signal,
+      stdout,
+      stderr,
+      outputText: readFileSync(outputFile, 'utf8'),
+      summary: readFileSync(summaryFile, 'utf8'),
+      elapsedMs: Number(ended - started) / 1e6
+    }
+  } finally {
+    clearTimeout(killer)
+    rmSync(scratch, { recursive: true, force: true })
+  }
+}
 
-  const outputText = readFileSync(outputFile, 'utf8')
-  const summary = readFileSync(summaryFile, 'utf8')
-  rmSync(scratch, { recursive: true, force: true })
+/** Runs dist/index.js with the given action inputs (names as in action.yml). */
+export async function runAction(
+  inputs: Record<string, string>,
+  options: RunOptions = {}
+): Promise<ActionRun> {
+  const { code, signal, stdout, stderr, outputText, summary, elapsedMs } = await spawnLikeRunner(
+    BUNDLE,
+    inputs,
+    {
+      workspace: options.workspace ?? ROOT,
+      env: options.env,
+      debug: options.debug ?? true,
+      node: options.node,
+      killAfterMs: options.killAfterMs
+    }
+  )
   const visibleStdout = stdout
     .split('\n')
     .filter((line) => !line.startsWith('::add-mask::'))
