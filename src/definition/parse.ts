@@ -189,13 +189,18 @@ function jsonDepthViolation(text: string): number | undefined {
   return undefined
 }
 
-function parseJson(jsonc: JsonParser, text: string, lines: LineIndex, file?: string): FormatResult {
-  const diag = (offset: number, message: string): Diagnostic => ({
+/** Builds error diagnostics at source offsets of one text. */
+function errorAt(lines: LineIndex, file?: string): (offset: number, message: string) => Diagnostic {
+  return (offset, message) => ({
     severity: 'error',
     message,
     ...(file === undefined ? {} : { file }),
     ...lines.position(offset)
   })
+}
+
+function parseJson(jsonc: JsonParser, text: string, lines: LineIndex, file?: string): FormatResult {
+  const diag = errorAt(lines, file)
   // jsonc-parser recurses per nesting level: refuse deep input before it can exhaust the stack.
   const deep = jsonDepthViolation(text)
   if (deep !== undefined) {
@@ -329,12 +334,7 @@ const POP_EVENT: Event = { type: EVENT_ID.POP }
 const CORE_STRING = /^[^-+.~0-9nNtTfF]/
 
 function parseYaml(yaml: YamlParser, text: string, lines: LineIndex, file?: string): FormatResult {
-  const diag = (offset: number, message: string): Diagnostic => ({
-    severity: 'error',
-    message,
-    ...(file === undefined ? {} : { file }),
-    ...lines.position(offset)
-  })
+  const diag = errorAt(lines, file)
   let events: Event[]
   try {
     // The parser's own limit only protects its recursion (js-yaml counts levels a little
