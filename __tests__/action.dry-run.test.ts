@@ -113,6 +113,23 @@ describe('dry run (bundled action)', () => {
     expect(error).toMatchObject({ file: 'secrets/broken.json', line: 3 })
   })
 
+  it('never quotes the source line of a syntax error, so a value on it cannot leak', async () => {
+    ws = makeWorkspace({
+      'secrets/a.yaml':
+        'name: Leak Test\ntype: secret\nsecrets:\n  values:\n    KEY: "value-on-bad-line-9f8e\n    OTHER: [x\n',
+      'secrets/b.json':
+        '{"name": "Leak Test", "type": "secret", "secrets": {"values": {"K": "json-value-3c4d" "X": 1}}}'
+    })
+    for (const file of ['secrets/a.yaml', 'secrets/b.json']) {
+      const run = await runAction({ file, 'dry-run': 'true' }, { workspace: ws.dir })
+      expect(run.code).toBe(1)
+      expect(run.annotations.filter((a) => a.level === 'error')).toHaveLength(1)
+      expect(run.everything).not.toContain('value-on-bad-line-9f8e')
+      expect(run.everything).not.toContain('json-value-3c4d')
+      expect(run.stdout).not.toMatch(/^0 definitions/m)
+    }
+  })
+
   it('takes an inline definition over the file, and applies overrides', async () => {
     ws = makeWorkspace({ 'secrets/shared.yaml': VALID_YAML })
     const run = await runAction(

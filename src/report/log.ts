@@ -12,6 +12,7 @@ function line(r: DefinitionResult): string {
 }
 
 export function logResults(report: RunReport): void {
+  if (report.results.length === 0) return // nothing was loaded; the errors say why
   for (const r of report.results) core.info(line(r))
   const counts = new Map<string, number>()
   for (const r of report.results) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1)
