@@ -195,6 +195,11 @@ export function formatDuration(ms: number): string {
   return m === 0 ? `${h} h` : `${h} h ${m} min`
 }
 
+/** Always in seconds (budgets, attempt times), where formatDuration switches to minutes. */
+export function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)))
 }

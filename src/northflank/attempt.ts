@@ -1,0 +1,221 @@
+// One HTTP request of the client, bounded by its own timer. It never throws: a
+// request that got no answer comes back classified (worth retrying? may it have
+// reached the server?) for the retry loop in exchange.ts to decide on.
+
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+import type { RequestHandler } from '@actions/http-client/lib/interfaces'
+import { formatSeconds } from './rate-gate.js'
+import { redact } from './redact.js'
+import { loadTransport } from './transport.js'
+
+export type Method = 'POST' | 'PUT' | 'GET'
+
+export interface Reply {
+  status: number
+  headers: IncomingHttpHeaders
+  body: string
+}
+
+export interface NetFailure {
+  code: string
+  message: string
+  retryable: boolean
+  /** The request may have reached the server (its answer was lost). */
+  maybeSent: boolean
+}
+
+export type AttemptResult = { ok: true; reply: Reply } | { ok: false; failure: NetFailure }
+
+export interface AttemptRequest {
+  method: Method
+  url: string
+  data: string | undefined
+  userAgent: string
+  token: string
+  /** Redacted from network error messages. */
+  sensitive: readonly string[]
+}
+
+const RETRYABLE_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EHOSTDOWN',
+  'timeout'
+])
+
+// Failures before any byte of the request left: the create cannot have happened.
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH'
+])
+
+export const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID'
+])
+
+// Our own per-attempt timer must fire first; http-client's idle timer (3 minutes
+// by default) only has to be pushed out of the way.
+const SOCKET_TIMEOUT_SLACK_MS = 1_000
+const MAX_RESPONSE_BYTES = 10 * 1024 * 1024
+
+/** Sends one request and reads its answer, giving up after `attemptMs`. */
+export async function attempt(request: AttemptRequest, attemptMs: number): Promise<AttemptResult> {
+  const { method, url, data } = request
+  // Loaded here, not at the top: a dry run never needs the HTTP stack.
+  const { HttpClient, directAgent } = await loadTransport()
+  const controller = new AbortController()
+  const signal = controller.signal
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    controller.abort()
+  }, attemptMs)
+  const handler: RequestHandler = {
+    prepareRequest(requestOptions) {
+      requestOptions.signal = signal
+      // Through a proxy, `tunnel` sends CONNECT as a separate request built
+      // from agent.proxyOptions; the signal must reach it too, or a silent
+      // proxy would keep the process alive after we gave up.
+      const agent = requestOptions.agent as { proxyOptions?: unknown } | undefined
+      if (agent && typeof agent.proxyOptions === 'object' && agent.proxyOptions !== null) {
+        ;(agent.proxyOptions as Record<string, unknown>).signal = signal
+      } else {
+        // Direct (no proxy, or NO_PROXY): reuse the pooled keep-alive sockets
+        // for this origin. The proxy path keeps its own agent per attempt.
+        requestOptions.agent = directAgent(url)
+      }
+    },
+    canHandleAuthentication: () => false,
+    handleAuthentication: () => Promise.reject(new Error('authentication handlers are not used'))
+  }
+  const client = new HttpClient(request.userAgent, [handler], {
+    socketTimeout: attemptMs + SOCKET_TIMEOUT_SLACK_MS,
+    // A redirect would resend the token and body elsewhere; api-url must be exact.
+    allowRedirects: false,
+    allowRetries: false,
+    keepAlive: false
+  })
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${request.token}`,
+    accept: 'application/json'
+  }
+  try {
+    let response
+    if (method === 'GET') response = await client.get(url, headers)
+    else {
+      headers['content-type'] = 'application/json'
+      response =
+        method === 'PUT'
+          ? await client.put(url, data ?? '', headers)
+          : await client.post(url, data ?? '', headers)
+    }
+    const body = await readBody(response.message, signal)
+    return {
+      ok: true,
+      reply: { status: response.message.statusCode ?? 0, headers: response.message.headers, body }
+    }
+  } catch (error) {
+    // Tears down whatever is left of the request (socket, proxy CONNECT).
+    controller.abort()
+    return { ok: false, failure: classify(error, timedOut, attemptMs, request.sensitive) }
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+function classify(
+  error: unknown,
+  timedOut: boolean,
+  attemptMs: number,
+  sensitive: readonly string[]
+): NetFailure {
+  if (timedOut) {
+    return {
+      code: 'timeout',
+      message: `no response within ${formatSeconds(attemptMs)}`,
+      retryable: true,
+      maybeSent: true
+    }
+  }
+  const e = error as { code?: unknown; message?: unknown } | undefined
+  const message = redact(
+    typeof e?.message === 'string' ? e.message.slice(0, 300) : String(error).slice(0, 300),
+    sensitive
+  )
+  let code = typeof e?.code === 'string' ? e.code : undefined
+  if (code === undefined && message.startsWith('Request timeout')) {
+    // http-client's own socket timer (pushed past ours, so only as a fallback).
+    return {
+      code: 'timeout',
+      message: 'the connection went idle',
+      retryable: true,
+      maybeSent: true
+    }
+  }
+  code ??= 'ERROR'
+  const tunnelFailure = message.startsWith('tunneling socket could not be established')
+  return {
+    code,
+    message,
+    retryable: RETRYABLE_CODES.has(code),
+    maybeSent: !NOT_SENT_CODES.has(code) && !tunnelFailure && !TLS_CODES.has(code)
+  }
+}
+
+/** Reads a response body; rejects (never hangs) when the attempt is aborted or the socket dies. */
+function readBody(message: IncomingMessage, signal: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    let settled = false
+    const finish = (error: Error | undefined): void => {
+      if (settled) return
+      settled = true
+      signal.removeEventListener('abort', onAbort)
+      if (error) {
+        message.destroy()
+        reject(error)
+      } else resolve(Buffer.concat(chunks).toString('utf8'))
+    }
+    const onAbort = (): void => finish(Object.assign(new Error('aborted'), { code: 'ABORT_ERR' }))
+    if (signal.aborted) return onAbort()
+    signal.addEventListener('abort', onAbort, { once: true })
+    message.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > MAX_RESPONSE_BYTES) {
+        finish(Object.assign(new Error('response larger than 10 MiB'), { code: 'ETOOBIG' }))
+      } else chunks.push(chunk)
+    })
+    message.on('end', () => finish(undefined))
+    message.on('error', (error) => finish(error))
+    message.on('close', () => {
+      if (!message.complete) {
+        finish(
+          Object.assign(new Error('connection closed before the response was complete'), {
+            code: 'ECONNRESET'
+          })
+        )
+      }
+    })
+  })
+}
