@@ -205,6 +205,30 @@ describe('proxies and TLS (bundled action)', () => {
     }
   })
 
+  it('goes direct, past the proxy, to a host listed in NO_PROXY', async () => {
+    const proxy = await startConnectProxy({ map: { [HOST]: '127.0.0.1' } })
+    api.reset()
+    try {
+      const run = await runAction(
+        {
+          file: 'secrets/shared.yaml',
+          'api-url': `https://localhost:${api.port}`,
+          'api-token': TOKEN
+        },
+        {
+          workspace: ws.dir,
+          env: { HTTPS_PROXY: proxy.url, NO_PROXY: 'localhost', NODE_EXTRA_CA_CERTS: certs.caPem }
+        }
+      )
+      expect(errorsOf(run)).toEqual([])
+      expect(run.code).toBe(0)
+      expect(proxy.connects).toEqual([])
+      expect(api.requests).toHaveLength(1)
+    } finally {
+      await proxy.stop()
+    }
+  })
+
   it('refuses a certificate it cannot verify, with a hint about NODE_EXTRA_CA_CERTS', async () => {
     api.reset()
     const run = await runAction(
