@@ -43,6 +43,23 @@ describe('dry run (bundled action)', () => {
     expect(run.annotations.filter((a) => a.level === 'error')).toEqual([])
   })
 
+  it('warns, and still succeeds, when the summary file cannot be written', async () => {
+    ws = makeWorkspace({ 'secrets/shared.yaml': VALID_YAML })
+    const run = await runAction(
+      { file: 'secrets/shared.yaml', 'dry-run': 'true' },
+      { workspace: ws.dir, env: { GITHUB_STEP_SUMMARY: ws.dir } } // a directory, not a file
+    )
+    expect(run.code).toBe(0)
+    expect(run.stderr).toBe('')
+    expect(run.outputs.outcome).toBe('validated')
+    expect(run.annotations).toEqual([
+      expect.objectContaining({
+        level: 'warning',
+        message: expect.stringMatching(/^The job summary could not be written/)
+      })
+    ])
+  })
+
   it('annotates every problem of a YAML file at its line and column, and fails', async () => {
     ws = makeWorkspace({
       'secrets/bad.yaml': [
