@@ -150,8 +150,10 @@ function readValuesFromEnv(
 
 /**
  * Reads and checks every input. Throws InputError listing every problem found.
- * `onSecret` receives the token and every value from the environment the moment
- * it is read, so it is masked before any message (even an input error) is printed.
+ * `onSecret` receives the token the moment it is read, so it is masked before any message
+ * (even an input error) is printed. Values from `values-from-env` are registered by main.ts
+ * once the definitions' names are known (the masking policy keeps masks off public text); no
+ * message quotes them before that.
  */
 export function readSettings(
   onSecret: (value: string) => void,
@@ -226,7 +228,6 @@ export function readSettings(
   )
 
   const valuesFromEnv = readValuesFromEnv(readTrimmed('values-from-env'), env, problems)
-  for (const entry of valuesFromEnv) onSecret(entry.value)
 
   if (problems.length > 0) throw new InputError(problems)
 

@@ -5,8 +5,9 @@ import { loadDefinitions, deriveSecretId } from './definition/index.js'
 import { prepareDefinitions, type PreparedDefinition } from './definition/prepare.js'
 import type { GlobalSecretDefinition } from './definition/secret-definition.js'
 import {
+  addRunFactsAsPublicText,
+  registerRunSecrets,
   registerSecret,
-  secretStrings,
   annotateDiagnostics,
   annotateResults,
   logResults,
@@ -39,9 +40,13 @@ async function loadAndValidate(
     workspace: settings.workspace
   })
   // Mask what the files hold before any diagnostic about them is printed.
-  for (const doc of loaded.documents) {
-    for (const value of secretStrings(doc.value)) registerSecret(value)
-  }
+  registerRunSecrets({
+    documents: loaded.documents,
+    nameOverride: settings.overrides.name,
+    typeOverride: settings.overrides.type,
+    valuesFromEnv: settings.valuesFromEnv,
+    publicText: [settings.teamId, settings.apiUrl]
+  })
   const { prepared, diagnostics } = prepareDefinitions(loaded.documents, settings)
   const all = [...loaded.diagnostics, ...diagnostics]
   annotateDiagnostics(all)
@@ -97,7 +102,8 @@ async function report(run: RunReport): Promise<void> {
 
 export async function run(): Promise<void> {
   try {
-    const settings = readSettings(registerSecret)
+    addRunFactsAsPublicText()
+    const settings = readSettings((token) => registerSecret(token, { key: 'input "api-token"' }))
 
     const { checked, errors } = await loadAndValidate(settings)
     const base: Omit<RunReport, 'results'> = { dryRun: settings.dryRun, teamId: settings.teamId }

@@ -12,8 +12,8 @@ const bold = (s: string): string => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m`
 function show(title: string, run: ActionRun): void {
   console.log(`\n${bold(`━━ ${title} ━━`)}  (exit code ${run.code}, ${run.elapsedMs} ms)\n`)
   console.log(bold('Log (as the runner shows it; debug lines hidden)'))
-  for (const line of run.stdout.split('\n')) {
-    if (line === '' || /^::(add-mask|debug|notice|warning|error)\b/.test(line)) continue
+  for (const line of run.log.split('\n')) {
+    if (line === '' || /^::(debug|notice|warning|error)\b/.test(line)) continue
     console.log(`  ${line}`)
   }
   console.log(`\n${bold('Annotations')}`)

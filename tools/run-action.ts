@@ -23,12 +23,33 @@ export interface Annotation {
 export interface ActionRun {
   code: number | null
   signal: NodeJS.Signals | null
+  /** Raw stdout, as the action wrote it (::add-mask:: lines included, nothing masked). */
   stdout: string
+  /** The step log as the runner shows it: masked, no ::add-mask:: lines. */
+  log: string
   stderr: string
+  /** Step outputs the runner keeps: one that contains a masked string is dropped. */
   outputs: Record<string, string>
+  /** Names of the outputs dropped because they contain a masked string. */
+  droppedOutputs: string[]
+  /** The job summary after the runner masked each line. */
   summary: string
   annotations: Annotation[]
-  /** Everything the action wrote anywhere, minus the runner's ::add-mask:: commands. */
+  /** Every line the runner processed as a workflow command. */
+  commands: RunnerCommand[]
+  /** True when ::stop-commands:: turned command processing off for the rest of the step. */
+  commandsStopped: boolean
+  /** Every string registered with ::add-mask:: (and each line of multi-line ones). */
+  masks: string[]
+  /**
+   * The run's public text that a registered mask would garble (repository, commit, links,
+   * names, identifiers and files of the results) and outputs the runner dropped.
+   */
+  maskProblems: string[]
+  /**
+   * What anyone could read afterwards: the masked log, stderr and summary, and the outputs
+   * file unmasked (the runner hands step outputs on as they are).
+   */
   everything: string
   elapsedMs: number
 }
@@ -42,34 +63,289 @@ export interface RunOptions {
   debug?: boolean
   /** Node executable (default: the one running this process). */
   node?: string
+  /** The script to run instead of the bundle (tests of this emulation itself). */
+  script?: string
+  /**
+   * Return a run whose masks garble public text or drop an output instead of throwing; only for
+   * tests about exactly that.
+   */
+  allowMaskProblems?: boolean
 }
+
+// ---------------------------------------------------------------------------
+// The runner's treatment of stdout, the summary and outputs (actions/runner:
+// ActionCommand.TryParseV2/TryParse, ActionCommandManager, SecretMasker,
+// ValueEncoders, JobExtension). This is the only place that knows it: every test
+// that runs the bundle reads the log, annotations, summary and outputs through it.
+// ---------------------------------------------------------------------------
+
+/** The encoded forms the runner registers beside every masked value (HostContext). */
+function encodedForms(value: string): string[] {
+  const bytes = Buffer.from(value, 'utf8')
+  const base64 = (shift: number): string =>
+    (bytes.length > shift ? bytes.subarray(shift) : bytes).toString('base64')
+  const powerShellSection = (post: boolean): string => {
+    if (!value.includes('&')) return ''
+    let section: string
+    if (value.includes('&+')) {
+      const at = value.indexOf('&+') + 2
+      section = post ? (value.length > at + 1 ? value.slice(at + 1) : '') : value.slice(0, at)
+    } else {
+      const at = value.lastIndexOf('&') + 1
+      section = post ? value.slice(at) : value.slice(0, at)
+    }
+    return section.length >= 6 ? section : ''
+  }
+  return [
+    base64(0),
+    base64(1),
+    base64(2),
+    value.replace(/"/g, '\\"'), // CommandLineArgumentEscape
+    value.replace(/'/g, "''"), // ExpressionStringEscape
+    JSON.stringify(value).slice(1, -1), // JsonStringEscape
+    // UriDataEscape (Uri.EscapeDataString keeps only RFC 3986 unreserved characters)
+    encodeURIComponent(value).replace(
+      /[!'()*]/g,
+      (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`
+    ),
+    value.replace(/[<>"'&]/g, (c) => XML_ESCAPES[c]!), // XmlDataEscape
+    value.length > 8 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : '',
+    powerShellSection(false),
+    powerShellSection(true)
+  ].filter((form) => form !== '')
+}
+const XML_ESCAPES: Record<string, string> = {
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+  '&': '&amp;'
+}
+
+/** The runner's SecretMasker: every occurrence of every registered string becomes `***`. */
+export class RunnerMasker {
+  /** The values registered with ::add-mask:: (and their lines), without encoded forms. */
+  readonly registered: string[] = []
+  private readonly values = new Set<string>()
+
+  add(value: string): void {
+    if (value === '' || this.registered.includes(value)) return
+    this.registered.push(value)
+    this.values.add(value)
+    for (const form of encodedForms(value)) this.values.add(form)
+  }
+
+  mask(input: string): string {
+    if (input === '' || this.values.size === 0) return input
+    const ranges: [number, number][] = []
+    for (const value of this.values) {
+      for (let at = input.indexOf(value); at !== -1; at = input.indexOf(value, at + 1)) {
+        ranges.push([at, at + value.length])
+      }
+    }
+    if (ranges.length === 0) return input
+    ranges.sort((a, b) => a[0] - b[0])
+    let out = ''
+    let done = 0
+    let current = ranges[0]!
+    const flush = (range: [number, number]): void => {
+      out += input.slice(done, range[0]) + '***'
+      done = range[1]
+    }
+    for (const range of ranges.slice(1)) {
+      if (range[0] <= current[1]) current = [current[0], Math.max(current[1], range[1])]
+      else {
+        flush(current)
+        current = range
+      }
+    }
+    flush(current)
+    return out + input.slice(done)
+  }
+
+  /** Whether a text would be changed by the masks (the runner's "may contain secret" test). */
+  hides(text: string): boolean {
+    return this.mask(text) !== text
+  }
+}
+
+export interface RunnerCommand {
+  name: string
+  properties: Record<string, string>
+  data: string
+}
+
+// Commands the runner has extensions for (ActionCommandManager); anything else is plain text.
+const RUNNER_COMMANDS = new Set([
+  'add-mask',
+  'add-matcher',
+  'remove-matcher',
+  'add-path',
+  'set-env',
+  'set-output',
+  'save-state',
+  'debug',
+  'notice',
+  'warning',
+  'error',
+  'group',
+  'endgroup',
+  'echo',
+  'stop-commands'
+])
 
 function unescapeData(s: string): string {
   return s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
 }
 function unescapeProperty(s: string): string {
-  return unescapeData(s).replace(/%3A/g, ':').replace(/%2C/g, ',')
+  return s
+    .replace(/%0D/g, '\r')
+    .replace(/%0A/g, '\n')
+    .replace(/%3A/g, ':')
+    .replace(/%2C/g, ',')
+    .replace(/%25/g, '%')
+}
+function unescapeLegacy(s: string): string {
+  return s
+    .replace(/%0D/g, '\r')
+    .replace(/%0A/g, '\n')
+    .replace(/%5D/g, ']')
+    .replace(/%3B/g, ';')
+    .replace(/%25/g, '%')
 }
 
-export function parseAnnotations(stdout: string): Annotation[] {
-  const found: Annotation[] = []
-  for (const line of stdout.split('\n')) {
-    const match = /^::(error|warning|notice)( [^:]*)?::(.*)$/.exec(line)
-    if (!match) continue
-    const annotation: Annotation = {
-      level: match[1] as Annotation['level'],
-      message: unescapeData(match[3]!)
+/** ActionCommand.TryParseV2 (`::name props::data` after leading white space) and TryParse (`##[name props]data` anywhere). */
+export function parseRunnerCommand(
+  line: string,
+  commands: ReadonlySet<string> = RUNNER_COMMANDS
+): RunnerCommand | undefined {
+  const trimmed = line.replace(/^\s+/u, '')
+  if (trimmed.startsWith('::')) {
+    const end = trimmed.indexOf('::', 2)
+    if (end >= 0) {
+      const info = trimmed.slice(2, end)
+      const space = info.indexOf(' ')
+      const name = space < 0 ? info : info.slice(0, space)
+      if (commands.has(name)) {
+        const properties: Record<string, string> = {}
+        if (space > 0) {
+          for (const pair of info
+            .slice(space + 1)
+            .trim()
+            .split(',')
+            .filter(Boolean)) {
+            const eq = pair.indexOf('=')
+            if (eq > 0 && eq < pair.length - 1) {
+              properties[pair.slice(0, eq)] = unescapeProperty(pair.slice(eq + 1))
+            }
+          }
+        }
+        return { name, properties, data: unescapeData(trimmed.slice(end + 2)) }
+      }
     }
-    for (const pair of (match[2] ?? '').trim().split(',').filter(Boolean)) {
-      const eq = pair.indexOf('=')
-      const key = pair.slice(0, eq)
-      const value = unescapeProperty(pair.slice(eq + 1))
-      if (key === 'file' || key === 'title') annotation[key] = value
-      if (key === 'line' || key === 'col') annotation[key] = Number(value)
-    }
-    found.push(annotation)
   }
-  return found
+  const prefix = line.indexOf('##[')
+  if (prefix < 0) return undefined
+  const close = line.indexOf(']', prefix)
+  if (close < 0) return undefined
+  const info = line.slice(prefix + 3, close)
+  const space = info.indexOf(' ')
+  const name = space < 0 ? info : info.slice(0, space)
+  if (!commands.has(name)) return undefined
+  const properties: Record<string, string> = {}
+  if (space > 0) {
+    for (const pair of info
+      .slice(space + 1)
+      .split(';')
+      .filter(Boolean)) {
+      const eq = pair.indexOf('=')
+      if (eq > 0 && eq < pair.length - 1) {
+        properties[pair.slice(0, eq)] = unescapeLegacy(pair.slice(eq + 1))
+      }
+    }
+  }
+  return { name, properties, data: unescapeLegacy(line.slice(close + 1)) }
+}
+
+export interface RunnerView {
+  /** The step's log as the runner shows it: masked, without ::add-mask:: lines. */
+  log: string[]
+  /** Every line the runner took as a workflow command, in order (data unmasked). */
+  commands: RunnerCommand[]
+  /** The annotations the runner creates (messages masked, as it does). */
+  annotations: Annotation[]
+  /** Set when something turned command processing off (::stop-commands::) and never back on. */
+  commandsStopped: boolean
+  masker: RunnerMasker
+}
+
+/** Feeds the action's stdout through the runner's command processor, line by line. */
+export function processStdout(stdout: string): RunnerView {
+  const masker = new RunnerMasker()
+  const view: RunnerView = {
+    log: [],
+    commands: [],
+    annotations: [],
+    commandsStopped: false,
+    masker
+  }
+  const commands = new Set(RUNNER_COMMANDS)
+  let stopToken: string | undefined
+  // The runner reads stdout with StreamReader.ReadLine: \r\n, \r and \n all end a line.
+  const lines = stdout.split(/\r\n|\r|\n/)
+  if (lines.at(-1) === '') lines.pop()
+  for (const line of lines) {
+    const command = parseRunnerCommand(line, commands)
+    if (command && stopToken !== undefined) {
+      if (command.name.toLowerCase() === stopToken.toLowerCase()) {
+        commands.delete(stopToken)
+        stopToken = undefined
+        view.commands.push(command)
+      }
+      view.log.push(masker.mask(line))
+      continue
+    }
+    if (!command) {
+      view.log.push(masker.mask(line))
+      continue
+    }
+    view.commands.push(command)
+    switch (command.name) {
+      case 'add-mask':
+        if (command.data.trim() === '') break
+        masker.add(command.data)
+        for (const item of command.data.split(/[\r\n]/)) {
+          if (item.trim() !== '') masker.add(item.trim())
+        }
+        break // OmitEcho: the line never shows
+      case 'stop-commands':
+        stopToken = command.data
+        commands.add(stopToken)
+        if (stopToken.length > 6) masker.add(stopToken)
+        view.log.push(masker.mask(line))
+        break
+      case 'error':
+      case 'warning':
+      case 'notice': {
+        const annotation: Annotation = {
+          level: command.name,
+          message: masker.mask(command.data)
+        }
+        const { file, title, line: at, col } = command.properties
+        if (file !== undefined) annotation.file = file
+        if (title !== undefined) annotation.title = masker.mask(title)
+        if (at !== undefined) annotation.line = Number(at)
+        if (col !== undefined) annotation.col = Number(col)
+        view.annotations.push(annotation)
+        view.log.push(masker.mask(line))
+        break
+      }
+      default:
+        view.log.push(masker.mask(line))
+    }
+  }
+  view.commandsStopped = stopToken !== undefined
+  return view
 }
 
 export function parseOutputs(text: string): Record<string, string> {
@@ -84,6 +360,16 @@ export function parseOutputs(text: string): Record<string, string> {
     outputs[name!] = value.join('\n')
   }
   return outputs
+}
+
+/** The GITHUB_* facts of the emulated workflow run. */
+export const RUN_FACTS: Readonly<Record<string, string>> = {
+  GITHUB_REPOSITORY: 'acme/platform-config',
+  GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
+  GITHUB_REF_NAME: 'config',
+  GITHUB_SERVER_URL: 'https://github.com',
+  GITHUB_RUN_ID: '42',
+  GITHUB_ACTIONS: 'true'
 }
 
 export interface RawRun {
@@ -129,12 +415,7 @@ export async function spawnLikeRunner(
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
     GITHUB_WORKSPACE: options.workspace,
-    GITHUB_REPOSITORY: 'acme/platform-config',
-    GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
-    GITHUB_REF_NAME: 'config',
-    GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_RUN_ID: '42',
-    GITHUB_ACTIONS: 'true'
+    ...RUN_FACTS
   }
   if (options.debug) env.RUNNER_DEBUG = '1'
   for (const [name, value] of Object.entries(inputs)) {
@@ -186,7 +467,7 @@ export async function runAction(
   options: RunOptions = {}
 ): Promise<ActionRun> {
   const { code, signal, stdout, stderr, outputText, summary, elapsedMs } = await spawnLikeRunner(
-    BUNDLE,
+    options.script ?? BUNDLE,
     inputs,
     {
       workspace: options.workspace ?? ROOT,
@@ -196,19 +477,83 @@ export async function runAction(
       killAfterMs: options.killAfterMs
     }
   )
-  const visibleStdout = stdout
+  const view = processStdout(stdout)
+  const masker = view.masker
+  const rawOutputs = parseOutputs(outputText)
+  const outputs: Record<string, string> = {}
+  const droppedOutputs: string[] = []
+  const log = [...view.log]
+  for (const [name, value] of Object.entries(rawOutputs)) {
+    if (masker.hides(value)) {
+      droppedOutputs.push(name)
+      // JobExtension's warning for a job output; @github/local-action refuses step outputs alike.
+      const warning = `Skip output '${name}' since it may contain secret.`
+      log.push(`##[warning]${warning}`)
+      view.annotations.push({ level: 'warning', message: warning })
+    } else outputs[name] = value
+  }
+  // The runner masks the summary line by line before it uploads it.
+  const maskedSummary = summary
     .split('\n')
-    .filter((line) => !line.startsWith('::add-mask::'))
+    .map((line) => masker.mask(line))
     .join('\n')
-  return {
+  const maskProblems = [
+    ...droppedOutputs.map((name) => `output "${name}" dropped: it contains a masked string`),
+    ...publicText(options.env, rawOutputs)
+      .filter((text) => masker.hides(text))
+      .map((text) => `public text ${JSON.stringify(text)} is garbled by a mask`)
+  ]
+  const run: ActionRun = {
     code,
     signal,
     stdout,
+    log: log.join('\n'),
     stderr,
-    outputs: parseOutputs(outputText),
-    summary,
-    annotations: parseAnnotations(stdout),
-    everything: [visibleStdout, stderr, outputText, summary].join('\n'),
+    outputs,
+    droppedOutputs,
+    summary: maskedSummary,
+    annotations: view.annotations,
+    commands: view.commands,
+    commandsStopped: view.commandsStopped,
+    masks: masker.registered,
+    maskProblems,
+    everything: [log.join('\n'), masker.mask(stderr), outputText, maskedSummary].join('\n'),
     elapsedMs
   }
+  if (maskProblems.length > 0 && !options.allowMaskProblems) {
+    throw new Error(
+      `The runner would garble this run (masks: ${JSON.stringify(masker.registered)}):\n` +
+        maskProblems.join('\n')
+    )
+  }
+  return run
+}
+
+/**
+ * Text a person must be able to read in every run: the run's repository, commit and links, and
+ * the names, identifiers and files the action reports (from the unmasked `results` output).
+ */
+function publicText(
+  env: Record<string, string | undefined> | undefined,
+  rawOutputs: Record<string, string>
+): string[] {
+  const facts = { ...RUN_FACTS, ...env }
+  const texts = [
+    facts.GITHUB_REPOSITORY,
+    facts.GITHUB_SHA,
+    facts.GITHUB_REF_NAME,
+    `${facts.GITHUB_SERVER_URL}/${facts.GITHUB_REPOSITORY}/commit/${facts.GITHUB_SHA}`,
+    `${facts.GITHUB_SERVER_URL}/${facts.GITHUB_REPOSITORY}/actions/runs/${facts.GITHUB_RUN_ID}`
+  ]
+  try {
+    const results = JSON.parse(rawOutputs.results ?? '[]') as Record<string, unknown>[]
+    for (const result of results) {
+      for (const key of ['name', 'id', 'file', 'outcome']) {
+        if (typeof result[key] === 'string') texts.push(result[key])
+      }
+    }
+  } catch {
+    // A `results` output that is not JSON fails the tests that read it.
+  }
+  return texts.filter((text): text is string => typeof text === 'string' && text !== '')
 }

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import * as core from '@actions/core'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -6,58 +6,12 @@ import path from 'node:path'
 import {
   buildSummary,
   redactSecretValues,
-  registerSecret,
-  secretStrings,
   writeOutputs,
   type DefinitionResult
 } from '../../src/report/index.js'
 import { parseOutputs } from '../../tools/run-action.js'
 
-function captureStdout(fn: () => void): string {
-  let written = ''
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
-    written += String(chunk)
-    return true
-  })
-  try {
-    fn()
-  } finally {
-    spy.mockRestore()
-  }
-  return written
-}
-
-describe('masking', () => {
-  it('registers a value and each line of a multi-line value, skipping blank ones', () => {
-    const out = captureStdout(() => {
-      registerSecret('single')
-      registerSecret('   ')
-      registerSecret('-----BEGIN KEY-----\r\nabc\n\nxyz')
-    })
-    const masks = out.split('\n').filter((l) => l.startsWith('::add-mask::'))
-    expect(masks).toEqual([
-      '::add-mask::single',
-      '::add-mask::-----BEGIN KEY-----%0D%0Aabc%0A%0Axyz',
-      '::add-mask::-----BEGIN KEY-----',
-      '::add-mask::abc',
-      '::add-mask::xyz'
-    ])
-  })
-
-  it('collects every string leaf of values and file contents, not names or encodings', () => {
-    const definition = {
-      name: 'Shared Config',
-      description: 'not secret',
-      secrets: {
-        values: { A: 'a-value', NESTED: { B: 'b-value', LIST: ['c-value', 7] } },
-        files: { '/etc/app.conf': { data: 'ZmlsZQ==', encoding: 'base64' } }
-      }
-    }
-    expect(secretStrings(definition).sort()).toEqual(['ZmlsZQ==', 'a-value', 'b-value', 'c-value'])
-    expect(secretStrings({ name: 'x' })).toEqual([])
-    expect(secretStrings(null)).toEqual([])
-  })
-
+describe('response redaction', () => {
   it('redacts every leaf under secrets and keeps everything else', () => {
     const data = {
       name: 'Shared Config',

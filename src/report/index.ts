@@ -1,5 +1,21 @@
 // The only place that turns results into GitHub output.
-export { registerSecret, secretStrings, redactSecretValues } from './mask.js'
+export {
+  addPublicText,
+  addRunFactsAsPublicText,
+  holdsSecretValues,
+  redactRegistered,
+  redactRegisteredDeep,
+  redactSecretValues,
+  registerDefinitionSecrets,
+  registerRunSecrets,
+  registerSecret,
+  registeredSecrets,
+  secretLeaves,
+  secretStrings,
+  type MaskOutcome,
+  type SecretOrigin
+} from './mask.js'
+export { inert, logLine } from './text.js'
 export { annotateDiagnostics, annotateResults } from './annotations.js'
 export { writeOutputs } from './outputs.js'
 export { logResults } from './log.js'

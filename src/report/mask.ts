@@ -1,37 +1,244 @@
-// Masking and redaction. Secret values are registered with the runner before
-// anything that could contain them is printed; redaction replaces them in
-// everything this action writes itself (the `response` output, the summary).
+// The masking policy: which values are registered with the runner's masking, and the
+// redaction of what the action writes itself. README "Permissions and security" gives the
+// reasons. The runner replaces every occurrence of every registered string with `***` in the
+// log, the annotations and the job summary, with no minimum length, and a job output that
+// contains one is dropped. So a secret is registered only where its mask cannot hide the run's
+// public text; where it could, a warning says so (naming the key and file, never the value).
+//
+// Module state on purpose: the runner's masks are state of the whole step, too.
 import * as core from '@actions/core'
+import { echoForms, redact, redactDeep } from '../northflank/redact.js'
+import { inert } from './text.js'
+import { deriveSecretId } from '../definition/identifier.js'
+import type { ParsedDocument } from '../definition/types.js'
 
 const REDACTED = '***'
 
-/**
- * Registers a value as a secret with the runner. The runner masks registered
- * strings line by line, so each line of a multi-line value is registered too.
- */
-export function registerSecret(value: string): void {
-  if (value.trim() === '') return
-  core.setSecret(value)
-  if (!/[\r\n]/.test(value)) return
-  for (const line of value.split(/\r?\n|\r/)) {
-    if (line.trim() !== '') core.setSecret(line)
+/** Shorter values are not masked: `ab` would hide those letters in every word of the log. */
+export const MIN_MASK_LENGTH = 4
+/** A number shorter than this would hide itself in timings, counts, line numbers and links. */
+export const MIN_MASK_DIGITS = 6
+
+/** Where a secret value came from, for a warning that names it without showing it. */
+export interface SecretOrigin {
+  /** What holds the value, e.g. `secrets.values.DATABASE_USER` or `input "api-token"`. */
+  key: string
+  /** The definition's name or label, when the value belongs to one. */
+  definition?: string
+  /** Workspace-relative file (the warning is anchored to it). */
+  file?: string
+  line?: number
+  column?: number
+}
+
+/** What became of one value: masked whole, masked line by line (some lines not), or not at all. */
+export type MaskOutcome = 'masked' | 'partly-masked' | 'not-masked' | 'empty'
+
+// Words the action itself writes into outputs, the summary and the log (outcomes, types,
+// booleans): a mask on one would drop `results` and garble every row.
+const VOCABULARY = [
+  'created',
+  'updated',
+  'exists',
+  'validated',
+  'failed',
+  'secret',
+  'config',
+  'true',
+  'false',
+  'null',
+  'Northflank',
+  'global secret',
+  'definition'
+]
+
+const state = {
+  /** Every value registered with the runner (whole values and single lines). */
+  registered: new Set<string>(),
+  /** The registered values and their echo forms, longest first (built on demand). */
+  forms: undefined as string[] | undefined,
+  /** Public text of the run, joined, and the set of its 4-character pieces (a fast pre-check). */
+  publicText: '\u0000' + VOCABULARY.join('\u0000') + '\u0000',
+  publicGrams: new Set<string>()
+}
+for (const word of VOCABULARY) addGrams(word)
+
+function addGrams(text: string): void {
+  for (let i = 0; i + MIN_MASK_LENGTH <= text.length; i++) {
+    state.publicGrams.add(text.slice(i, i + MIN_MASK_LENGTH))
   }
+}
+
+/**
+ * Text the run shows that no mask may hide: the repository, commit, ref and links of the run,
+ * and every definition's name, identifier and file. Add it before the secrets of the run are
+ * registered (a mask cannot be taken back).
+ */
+export function addPublicText(...texts: readonly (string | undefined)[]): void {
+  const fresh = texts.filter((t): t is string => typeof t === 'string' && t !== '')
+  if (fresh.length === 0) return
+  state.publicText += fresh.join('\u0000') + '\u0000'
+  for (const text of fresh) addGrams(text)
+}
+
+/** The run's own facts (from the runner's GITHUB_* variables) as public text. */
+export function addRunFactsAsPublicText(env: NodeJS.ProcessEnv = process.env): void {
+  const server = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')
+  addPublicText(
+    env.GITHUB_REPOSITORY,
+    env.GITHUB_SHA,
+    env.GITHUB_REF_NAME,
+    env.GITHUB_REF,
+    env.GITHUB_WORKFLOW,
+    env.GITHUB_ACTOR,
+    server,
+    env.GITHUB_RUN_ID,
+    env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+      ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+      : undefined
+  )
+}
+
+function inPublicText(value: string): boolean {
+  for (let i = 0; i + MIN_MASK_LENGTH <= value.length; i++) {
+    if (!state.publicGrams.has(value.slice(i, i + MIN_MASK_LENGTH))) return false
+  }
+  return state.publicText.includes(value)
+}
+
+/** Why a (single-line, trimmed) value cannot be masked, or undefined when it can. */
+function unmaskableBecause(value: string): string | undefined {
+  if (value.length < MIN_MASK_LENGTH) {
+    return (
+      `it is shorter than ${MIN_MASK_LENGTH} characters, and a mask that short would hide ` +
+      'those characters in every name, path and number of the log'
+    )
+  }
+  if (/^[+-]?\d+(?:\.\d+)?$/.test(value) && value.replace(/\D/g, '').length < MIN_MASK_DIGITS) {
+    return (
+      `it is a number of fewer than ${MIN_MASK_DIGITS} digits, and a mask would hide that ` +
+      'number in timings, counts, line numbers and links'
+    )
+  }
+  if (inPublicText(value)) {
+    return (
+      'it occurs in text the run shows (a name, identifier or file path, the repository, ' +
+      'commit or a link, or a word of the action’s own outputs), which a mask would garble'
+    )
+  }
+  return undefined
+}
+
+function warnNotMasked(
+  origin: SecretOrigin | undefined,
+  line: number | undefined,
+  why: string
+): void {
+  const part = line === undefined ? 'The value' : `Line ${line} of the value`
+  const of = origin
+    ? ` of ${origin.key}${origin.definition ? ` in "${origin.definition}"` : ''}${origin.file ? ` (${origin.file})` : ''}`
+    : ''
+  const properties: core.AnnotationProperties = { title: 'Secret value not masked' }
+  if (origin?.file) {
+    properties.file = origin.file
+    if (origin.line !== undefined) properties.startLine = origin.line
+    if (origin.column !== undefined) properties.startColumn = origin.column
+  }
+  core.warning(
+    inert(
+      `${part}${of} is not masked in the log: ${why}. The action never prints secret values ` +
+        'itself; use a longer, random value, or type: config if it is not secret.'
+    ),
+    properties
+  )
+}
+
+function setSecret(value: string): void {
+  if (state.registered.has(value)) return
+  state.registered.add(value)
+  state.forms = undefined
+  core.setSecret(value)
+}
+
+/**
+ * Registers one secret value with the runner's masking, following the policy: numbers and
+ * booleans as the text the runner would see, each line of a multi-line value on its own, and
+ * nothing that would garble public text (then a warning naming `origin`, never the value).
+ * Returns what became of it. Everyone who holds a secret value calls this: the token, values of
+ * `type: secret` definitions, `values-from-env` values, values read back from Northflank,
+ * decrypted values.
+ */
+export function registerSecret(value: unknown, origin?: SecretOrigin): MaskOutcome {
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+    return 'empty'
+  }
+  const text = String(value)
+  if (text.trim() === '') return 'empty'
+  // The runner splits a registered value into trimmed lines and masks each: register only
+  // the lines that are safe, and the whole value when every line is.
+  const lines = text.split(/\r\n|\r|\n/)
+  const multiLine = lines.length > 1
+  let masked = 0
+  let refused = 0
+  lines.forEach((raw, index) => {
+    const line = raw.trim()
+    if (line === '') return
+    const why = unmaskableBecause(line)
+    if (why !== undefined) {
+      refused++
+      warnNotMasked(origin, multiLine ? index + 1 : undefined, why)
+      return
+    }
+    masked++
+    setSecret(multiLine ? line : text)
+  })
+  if (refused === 0 && multiLine) setSecret(text)
+  if (refused === 0) return 'masked'
+  return masked > 0 ? 'partly-masked' : 'not-masked'
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-function collectStrings(value: unknown, into: string[], skipKeys: ReadonlySet<string>): void {
-  if (typeof value === 'string') {
-    into.push(value)
+/** One secret leaf of a definition: its dotted key and value (string, number or boolean). */
+export interface SecretLeaf {
+  path: (string | number)[]
+  key: string
+  value: string | number | boolean
+}
+
+function collectLeaves(
+  value: unknown,
+  path: (string | number)[],
+  into: SecretLeaf[],
+  skipKeys: ReadonlySet<string>,
+  depth = 0
+): void {
+  if (depth > 64) return
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+    into.push({ path, key: dotted(path), value })
   } else if (Array.isArray(value)) {
-    for (const item of value) collectStrings(item, into, skipKeys)
+    value.forEach((item, i) => collectLeaves(item, [...path, i], into, skipKeys, depth + 1))
   } else if (isPlainObject(value)) {
     for (const [key, item] of Object.entries(value)) {
-      if (!skipKeys.has(key)) collectStrings(item, into, skipKeys)
+      if (!skipKeys.has(key)) collectLeaves(item, [...path, key], into, skipKeys, depth + 1)
     }
   }
+}
+
+function dotted(path: readonly (string | number)[]): string {
+  return path
+    .map((p, i) =>
+      typeof p === 'number'
+        ? `[${p}]`
+        : /^[A-Za-z_][\w-]*$/.test(p)
+          ? i
+            ? `.${p}`
+            : p
+          : `[${JSON.stringify(p)}]`
+    )
+    .join('')
 }
 
 // `encoding` of a file entry ("utf-8", "base64") is metadata, not content;
@@ -39,15 +246,125 @@ function collectStrings(value: unknown, into: string[], skipKeys: ReadonlySet<st
 const FILE_METADATA = new Set(['encoding'])
 
 /**
- * Every secret string of a definition: each string leaf of `secrets.values`
- * and the contents of `secrets.files`. Names, ids and keys are never secret.
+ * Every value leaf of a definition's `secrets`: each leaf of `secrets.values` and the contents
+ * of `secrets.files`. Names, ids and keys are never secret.
  */
-export function secretStrings(definition: unknown): string[] {
-  const found: string[] = []
+export function secretLeaves(definition: unknown): SecretLeaf[] {
+  const found: SecretLeaf[] = []
   if (!isPlainObject(definition) || !isPlainObject(definition.secrets)) return found
-  collectStrings(definition.secrets.values, found, new Set())
-  collectStrings(definition.secrets.files, found, FILE_METADATA)
+  collectLeaves(definition.secrets.values, ['secrets', 'values'], found, new Set())
+  collectLeaves(definition.secrets.files, ['secrets', 'files'], found, FILE_METADATA)
   return found
+}
+
+/** The string leaves of `secrets` (kept for callers that want the strings only). */
+export function secretStrings(definition: unknown): string[] {
+  return secretLeaves(definition)
+    .map((leaf) => leaf.value)
+    .filter((v): v is string => typeof v === 'string')
+}
+
+/**
+ * Whether a definition's values are secret: every type but `config` (a definition whose type
+ * is missing or wrong is treated as secret; `typeOverride` is the `type` input).
+ */
+export function holdsSecretValues(definition: unknown, typeOverride?: string): boolean {
+  const type = typeOverride ?? (isPlainObject(definition) ? definition.type : undefined)
+  return type !== 'config'
+}
+
+/**
+ * Registers the values of one definition by the policy: all of them for `type: secret` (and
+ * for a missing or wrong type), none for `type: config` (Northflank shows config values to a
+ * wider audience by design: "feature flags, endpoints, non-sensitive settings").
+ */
+export function registerDefinitionSecrets(
+  definition: unknown,
+  where: {
+    label?: string
+    file?: string
+    typeOverride?: string
+    locate?: (path: (string | number)[]) => { line: number; column: number } | undefined
+  } = {}
+): void {
+  if (!holdsSecretValues(definition, where.typeOverride)) return
+  const name =
+    isPlainObject(definition) && typeof definition.name === 'string' ? definition.name : where.label
+  for (const leaf of secretLeaves(definition)) {
+    const position = where.locate?.(leaf.path)
+    registerSecret(leaf.value, {
+      key: leaf.key,
+      definition: name,
+      file: where.file,
+      line: position?.line,
+      column: position?.column
+    })
+  }
+}
+
+/** What one run holds, for registerRunSecrets. */
+export interface RunSecrets {
+  documents: readonly ParsedDocument[]
+  /** The `name` and `type` inputs, which override every document's. */
+  nameOverride?: string
+  typeOverride?: string
+  valuesFromEnv: readonly { target?: string; key: string; variable: string; value: string }[]
+  /** More public text of the run: team id, api-url. */
+  publicText?: readonly (string | undefined)[]
+}
+
+/**
+ * Registers every secret of a run, after making every name, identifier and file of the run
+ * public text (so no mask hides one): the values of each `type: secret` definition and every
+ * `values-from-env` value. Call it after loading and before printing anything about the files.
+ */
+export function registerRunSecrets(run: RunSecrets): void {
+  addPublicText(...(run.publicText ?? []), run.nameOverride)
+  if (run.nameOverride) addPublicText(deriveSecretId(run.nameOverride))
+  for (const doc of run.documents) {
+    const value = doc.value as { name?: unknown } | null
+    const name = typeof value?.name === 'string' ? value.name : undefined
+    addPublicText(doc.source.file, doc.source.label, name, name && deriveSecretId(name))
+  }
+  for (const doc of run.documents) {
+    registerDefinitionSecrets(doc.value, {
+      label: doc.source.label,
+      file: doc.source.file,
+      typeOverride: run.typeOverride,
+      locate: (path) => doc.locate(path)
+    })
+  }
+  for (const entry of run.valuesFromEnv) {
+    registerSecret(entry.value, {
+      key: `${entry.target ? `${entry.target}:` : ''}${entry.key} (input "values-from-env", variable ${entry.variable})`
+    })
+  }
+}
+
+/** Every value registered with the runner, for text the runner does not mask (a PR comment). */
+export function registeredSecrets(): readonly string[] {
+  return [...state.registered]
+}
+
+function registeredForms(): string[] {
+  if (state.forms === undefined) {
+    const forms = new Set<string>()
+    for (const value of state.registered) {
+      for (const form of echoForms(value, MIN_MASK_LENGTH)) forms.add(form)
+    }
+    state.forms = [...forms].sort((a, b) => b.length - a.length)
+  }
+  return state.forms
+}
+
+/** Text with every registered secret (and its JSON, URI and base64 forms) replaced by `***`. */
+export function redactRegistered(text: string): string {
+  return redact(text, registeredForms())
+}
+
+/** A JSON value with every registered secret (in any form) replaced by `***`, keys included. */
+export function redactRegisteredDeep(value: unknown): unknown {
+  return redactDeep(value, registeredForms())
 }
 
 function redactLeaves(value: unknown): unknown {
@@ -58,10 +375,23 @@ function redactLeaves(value: unknown): unknown {
   return value === null || value === undefined ? value : REDACTED
 }
 
-/** A copy of an API `data` object with every leaf under `secrets` replaced by `***`. */
+/**
+ * A copy of an API `data` value safe to write anywhere: every leaf under `secrets` replaced by
+ * `***`, and every registered secret (in any form) redacted wherever else it appears, whatever
+ * shape `data` has (an object that echoes the request elsewhere, a string, an array).
+ */
 export function redactSecretValues(data: unknown): unknown {
-  if (!isPlainObject(data)) return data
+  if (!isPlainObject(data)) return redactRegisteredDeep(data)
   const copy: Record<string, unknown> = { ...data }
   if ('secrets' in copy) copy.secrets = redactLeaves(copy.secrets)
-  return copy
+  return redactRegisteredDeep(copy)
+}
+
+/** For tests: forget every registration and public text. */
+export function resetMaskingForTests(): void {
+  state.registered.clear()
+  state.forms = undefined
+  state.publicText = '\u0000' + VOCABULARY.join('\u0000') + '\u0000'
+  state.publicGrams.clear()
+  for (const word of VOCABULARY) addGrams(word)
 }
