@@ -1,5 +1,17 @@
 // Finding and reading definition files: globs, workspace confinement, size and encoding checks.
-import { describe, it, expect, beforeAll, afterAll, afterEach, jest } from '@jest/globals'
+import {
+  describe,
+  it,
+  expect,
+  beforeAll,
+  beforeEach,
+  afterAll,
+  afterEach,
+  jest
+} from '@jest/globals'
+import { execFile } from 'node:child_process'
+import { createServer, type Server } from 'node:net'
+import { promisify } from 'node:util'
 import {
   mkdtemp,
   mkdir,
@@ -34,6 +46,7 @@ beforeAll(async () => {
   ws = path.join(root, 'ws [1]')
   outside = path.join(root, 'outside')
   await mkdir(path.join(ws, 'secrets', 'sub'), { recursive: true })
+  await mkdir(path.join(ws, '.git')) // a checkout: no hint about actions/checkout
   await mkdir(outside)
   const files: Record<string, string> = {
     'secrets/b.yaml': 'name: b\n',
@@ -260,6 +273,46 @@ describe('readDefinitionFile', () => {
     ])
   })
 
+  it.each([
+    ['UTF-16 (little-endian, with a BOM)', Buffer.from('\uFEFFname: abc\n', 'utf16le'), 'UTF-16'],
+    [
+      'UTF-16 (big-endian, with a BOM)',
+      Buffer.from('\uFEFFname: abc\n', 'utf16le').swap16(),
+      'UTF-16'
+    ],
+    [
+      'UTF-32 (little-endian, with a BOM)',
+      Buffer.from([0xff, 0xfe, 0, 0, 0x6e, 0, 0, 0]),
+      'UTF-32'
+    ],
+    [
+      'UTF-16 without a BOM',
+      Buffer.from('name: abc\n', 'utf16le'),
+      'UTF-16 (without a byte-order mark)'
+    ],
+    [
+      'UTF-16 (big-endian) without a BOM',
+      Buffer.from('{"name": "abc"}', 'utf16le').swap16(),
+      'UTF-16 (without a byte-order mark)'
+    ]
+  ])('recognises %s and says to save it as UTF-8', async (_label, bytes, encoding) => {
+    const result = await readDefinitionFile(await write('wide.yaml', bytes), ws)
+    expect(result.diagnostics).toEqual([
+      {
+        severity: 'error',
+        message: `the file is saved as ${encoding}; save it as UTF-8`,
+        file: 'wide.yaml'
+      }
+    ])
+  })
+
+  it('still calls a file with a stray NUL byte binary, not UTF-16', async () => {
+    const result = await readDefinitionFile(await write('nul.yaml', 'name: a\u0000bc\n'), ws)
+    expect(messages(result.diagnostics)).toEqual([
+      'the file is binary (it contains a NUL byte), not JSON or YAML text'
+    ])
+  })
+
   it('refuses non-UTF-8 text and names the line', async () => {
     const latin1 = Buffer.concat([
       Buffer.from('name: abc\ndescription: caf'),
@@ -336,5 +389,93 @@ describe('readDefinitionFile, when the file changes between stat and read', () =
     expect(result.text).toBeUndefined()
     expect(messages(result.diagnostics)).toEqual(['the file is larger than 1 MiB'])
     await rm(file)
+  })
+})
+
+describe('entries that are not regular files', () => {
+  let special: string
+  let server: Server | undefined
+  beforeAll(async () => {
+    special = await realpath(await mkdtemp(path.join(os.tmpdir(), 'nf-special-')))
+    await mkdir(path.join(special, '.git'))
+    await promisify(execFile)('mkfifo', [path.join(special, 'pipe.yaml')])
+    await symlink('loop.yaml', path.join(special, 'loop.yaml'))
+    await symlink('nowhere.yaml', path.join(special, 'dangling.yaml'))
+    server = createServer()
+    await new Promise<void>((resolve) => server!.listen(path.join(special, 'sock.yaml'), resolve))
+  })
+  afterAll(async () => {
+    await new Promise((resolve) => server?.close(resolve))
+    await rm(special, { recursive: true, force: true })
+  })
+
+  it.each([
+    [
+      'pipe.yaml',
+      'is a named pipe (FIFO), not a regular file; definitions are read from regular files only'
+    ],
+    ['sock.yaml', 'is a socket, not a regular file; definitions are read from regular files only'],
+    ['loop.yaml', 'is a symbolic link loop (it leads back to itself)'],
+    ['dangling.yaml', 'is a symbolic link to a file that does not exist']
+  ])('says what %s is', async (name, what) => {
+    const result = await resolveDefinitionFiles([name], special)
+    expect(result.files).toEqual([])
+    expect(messages(result.diagnostics)).toEqual([`Input "file": "${name}" ${what}`])
+  })
+
+  it('reports a named pipe that a glob matched, rather than skipping it', async () => {
+    const result = await resolveDefinitionFiles(['pipe.*'], special)
+    expect(messages(result.diagnostics)).toEqual([
+      'Input "file": "pipe.yaml" is a named pipe (FIFO), not a regular file; definitions are read from regular files only'
+    ])
+  })
+
+  it('never waits on a named pipe it is asked to read', async () => {
+    const started = performance.now()
+    const result = await readDefinitionFile(path.join(special, 'pipe.yaml'), special)
+    expect(messages(result.diagnostics)).toEqual(['not a regular file: it is a named pipe (FIFO)'])
+    expect(performance.now() - started).toBeLessThan(5000)
+  })
+
+  // Creating a device needs root (mknod); CI runners and this machine's tests run as root.
+  const asRoot = process.getuid?.() === 0 ? it : it.skip
+  asRoot('says a device is a device', async () => {
+    await promisify(execFile)('mknod', [path.join(special, 'null.yaml'), 'c', '1', '3'])
+    const result = await resolveDefinitionFiles(['null.yaml'], special)
+    expect(messages(result.diagnostics)).toEqual([
+      'Input "file": "null.yaml" is a device, not a regular file; definitions are read from regular files only'
+    ])
+  })
+})
+
+describe('a missing file, when the repository was probably not checked out', () => {
+  let dir: string
+  beforeEach(async () => {
+    dir = await realpath(await mkdtemp(path.join(os.tmpdir(), 'nf-checkout-')))
+  })
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('says actions/checkout probably did not run when the workspace is empty', async () => {
+    const result = await resolveDefinitionFiles(['secrets/a.yaml', 'secrets/*.yml'], dir)
+    expect(messages(result.diagnostics)).toEqual([
+      'Input "file": "secrets/a.yaml" does not exist; the workspace is empty: actions/checkout probably did not run before this step',
+      'Input "file": "secrets/*.yml" matched no files; the workspace is empty: actions/checkout probably did not run before this step'
+    ])
+  })
+
+  it('says so, more carefully, when the workspace has files but no .git', async () => {
+    await writeFile(path.join(dir, 'artifact.txt'), 'x')
+    const result = await resolveDefinitionFiles(['secrets/a.yaml'], dir)
+    expect(messages(result.diagnostics)).toEqual([
+      'Input "file": "secrets/a.yaml" does not exist; the workspace has no .git directory: if the file is in your repository, actions/checkout probably did not run before this step'
+    ])
+  })
+
+  it('adds nothing in a checkout', async () => {
+    await mkdir(path.join(dir, '.git'))
+    const result = await resolveDefinitionFiles(['secrets/a.yaml'], dir)
+    expect(messages(result.diagnostics)).toEqual(['Input "file": "secrets/a.yaml" does not exist'])
   })
 })

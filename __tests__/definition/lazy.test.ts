@@ -35,6 +35,7 @@ let ws: string
 beforeAll(async () => {
   ws = await realpath(await mkdtemp(path.join(os.tmpdir(), 'nf-lazy-')))
   await mkdir(path.join(ws, 'secrets'))
+  await mkdir(path.join(ws, '.git'))
   await writeFile(path.join(ws, 'secrets', 'a.yaml'), 'name: From YAML\ntype: secret\n')
   await writeFile(path.join(ws, 'secrets', 'b.json'), '{"name": "From JSON", "type": "config"}')
 })

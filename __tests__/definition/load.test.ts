@@ -56,7 +56,12 @@ describe('loadDefinitions', () => {
       'bad/invalid.yaml'
     ])
     expect(result.diagnostics).toEqual([
-      { severity: 'error', message: 'Input "file": "missing.yaml" does not exist' },
+      {
+        severity: 'error',
+        // The fixtures directory is no git checkout, so the hint about actions/checkout follows.
+        message:
+          'Input "file": "missing.yaml" does not exist; the workspace has no .git directory: if the file is in your repository, actions/checkout probably did not run before this step'
+      },
       {
         severity: 'error',
         message: 'trailing commas are not allowed in JSON',

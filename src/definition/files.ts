@@ -1,5 +1,6 @@
 // Which files to read, and reading them safely: everything stays inside the workspace.
-import { open, realpath, lstat, stat } from 'node:fs/promises'
+import { constants, type Stats } from 'node:fs'
+import { open, readdir, realpath, lstat, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { MAX_DEFINITION_SIZE } from './internal.js'
 import type { Diagnostic } from './types.js'
@@ -60,6 +61,54 @@ async function realpathOrUndefined(p: string): Promise<string | undefined> {
   }
 }
 
+/** What a path that is not a regular file is, for messages. */
+function specialKind(info: Stats): string {
+  if (info.isDirectory()) return 'a directory'
+  if (info.isFIFO()) return 'a named pipe (FIFO)'
+  if (info.isSocket()) return 'a socket'
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device'
+  return 'a special file'
+}
+
+/**
+ * Why a path that exists (`lstat` worked) has no real path: a symbolic link that leads back to
+ * itself, or one whose target is missing.
+ */
+async function unresolvable(p: string): Promise<string> {
+  try {
+    await realpath(p)
+    return 'does not exist'
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ELOOP') return 'is a symbolic link loop (it leads back to itself)'
+    if (code === 'ENOENT') return 'is a symbolic link to a file that does not exist'
+    return 'does not exist'
+  }
+}
+
+/**
+ * When a definition is missing because the repository is not there: the workspace is empty or
+ * is not a git checkout. Empty text otherwise.
+ */
+async function checkoutHint(workspaceReal: string): Promise<string> {
+  let entries: string[]
+  try {
+    entries = await readdir(workspaceReal)
+  } catch {
+    return ''
+  }
+  if (entries.length === 0) {
+    return '; the workspace is empty: actions/checkout probably did not run before this step'
+  }
+  if (!entries.includes('.git')) {
+    return (
+      '; the workspace has no .git directory: if the file is in your repository, ' +
+      'actions/checkout probably did not run before this step'
+    )
+  }
+  return ''
+}
+
 /** The workspace, absolute as given and real: worked out once per run, not per file. */
 export interface WorkspaceRoot {
   abs: string
@@ -94,6 +143,9 @@ export async function resolveDefinitionFiles(
   const seen = new Set<string>()
   const entries = patterns.map((p) => p.trim()).filter((p) => p !== '')
   const exclusions: string[] = []
+  let hint: Promise<string> | undefined
+  /** Said with a missing file: worked out once, and only when a file is missing. */
+  const missingHint = (): Promise<string> => (hint ??= checkoutHint(workspaceReal))
 
   // Lexical check first: a path outside the workspace is refused without touching it.
   const inWorkspace = (entry: string): string | undefined => {
@@ -113,11 +165,14 @@ export async function resolveDefinitionFiles(
       exclusions.push(`!${globEscape(workspaceReal)}${path.sep}${rel}`)
   }
 
-  /** Adds a candidate after the real-path check; returns false when it is not a regular file. */
+  /**
+   * Adds a candidate after the real-path check and reports what is wrong with it otherwise.
+   * A directory is left to the caller (returns false): what to say depends on how it was named.
+   */
   const accept = async (candidate: string, shown: string): Promise<boolean> => {
     const real = await realpathOrUndefined(candidate)
     if (real === undefined) {
-      diagnostics.push(inputError(`"${shown}" does not exist`))
+      diagnostics.push(inputError(`"${shown}" ${await unresolvable(candidate)}`))
       return true
     }
     if (!isInside(workspaceReal, real)) {
@@ -127,7 +182,15 @@ export async function resolveDefinitionFiles(
       return true
     }
     const info = await stat(real)
-    if (!info.isFile()) return false
+    if (info.isDirectory()) return false
+    if (!info.isFile()) {
+      diagnostics.push(
+        inputError(
+          `"${shown}" is ${specialKind(info)}, not a regular file; definitions are read from regular files only`
+        )
+      )
+      return true
+    }
     if (!seen.has(real)) {
       seen.add(real)
       files.push(candidate)
@@ -149,7 +212,7 @@ export async function resolveDefinitionFiles(
       try {
         await lstat(candidate)
       } catch {
-        diagnostics.push(inputError(`"${shown}" does not exist`))
+        diagnostics.push(inputError(`"${shown}" does not exist${await missingHint()}`))
         continue
       }
       if (!(await accept(candidate, shown))) {
@@ -186,7 +249,9 @@ export async function resolveDefinitionFiles(
       const shownMatch = workspaceRelative(workspaceReal, match)
       if (await accept(match, shownMatch)) matched++
     }
-    if (matched === 0) diagnostics.push(inputError(`"${shown}" matched no files`))
+    if (matched === 0) {
+      diagnostics.push(inputError(`"${shown}" matched no files${await missingHint()}`))
+    }
   }
   return { files, diagnostics }
 }
@@ -231,10 +296,12 @@ export async function readDefinitionFile(
     return refuse('the file resolves outside the workspace; refused')
 
   let bytes: Buffer
-  const handle = await open(real, 'r')
+  // Non-blocking, so a file replaced by a named pipe since it was found cannot hang the run
+  // (opening a FIFO waits for a writer); it changes nothing for a regular file.
+  const handle = await open(real, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0))
   try {
     const info = await handle.stat()
-    if (!info.isFile()) return refuse('not a regular file')
+    if (!info.isFile()) return refuse(`not a regular file: it is ${specialKind(info)}`)
     if (info.size > MAX_DEFINITION_SIZE) {
       return refuse(`the file is ${(info.size / 1024 / 1024).toFixed(1)} MiB; the limit is 1 MiB`)
     }
@@ -260,6 +327,8 @@ export async function readDefinitionFile(
   }
 
   if (bytes.length === 0) return refuse('the file is empty')
+  const wide = wideEncoding(bytes)
+  if (wide !== undefined) return refuse(`the file is saved as ${wide}; save it as UTF-8`)
   const nul = bytes.indexOf(0)
   if (nul !== -1) {
     const { line, column } = bytePosition(bytes, nul)
@@ -278,6 +347,26 @@ export async function readDefinitionFile(
   if (text.startsWith('\uFEFF')) text = text.slice(1)
   if (text.trim() === '') return refuse('the file is empty')
   return { text, diagnostics: [], file }
+}
+
+/**
+ * UTF-16 or UTF-32 text, by its byte-order mark, or UTF-16 without one (NUL in every other byte
+ * at the start, as ASCII text in UTF-16 has): what some Windows editors and PowerShell write.
+ */
+function wideEncoding(bytes: Buffer): string | undefined {
+  const starts = (...prefix: number[]) => prefix.every((b, i) => bytes[i] === b)
+  if (starts(0xff, 0xfe, 0, 0) || starts(0, 0, 0xfe, 0xff)) return 'UTF-32'
+  if (starts(0xff, 0xfe) || starts(0xfe, 0xff)) return 'UTF-16'
+  const head = bytes.subarray(0, Math.min(bytes.length, 64) & ~1)
+  if (head.length < 4) return undefined
+  for (const zero of [0, 1]) {
+    let pattern = true
+    for (let i = 0; i < head.length && pattern; i++) {
+      pattern = (head[i] === 0) === (i % 2 === zero)
+    }
+    if (pattern) return 'UTF-16 (without a byte-order mark)'
+  }
+  return undefined
 }
 
 function bytePosition(bytes: Buffer, offset: number): { line: number; column: number } {
