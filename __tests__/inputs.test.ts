@@ -12,6 +12,7 @@ const INPUTS = [
   'team-id',
   'on-conflict',
   'dry-run',
+  'allow-unknown-fields',
   'api-url',
   'timeout-seconds',
   'concurrency'
@@ -57,6 +58,7 @@ describe('readSettings', () => {
       teamId: undefined,
       onConflict: 'fail',
       dryRun: false,
+      allowUnknownFields: false,
       apiUrl: 'https://api.northflank.com',
       timeoutMs: 60_000,
       concurrency: 4,
@@ -70,6 +72,13 @@ describe('readSettings', () => {
     const seen: string[] = []
     expect(readSettings((v) => seen.push(v)).token).toBe('env-token')
     expect(seen).toEqual(['env-token'])
+  })
+
+  it('reads allow-unknown-fields as a boolean, in any case', () => {
+    setInputs({ 'api-token': 't', file: 'a.json', 'allow-unknown-fields': 'True' })
+    expect(readSettings(noop).allowUnknownFields).toBe(true)
+    setInputs({ 'allow-unknown-fields': 'false' })
+    expect(readSettings(noop).allowUnknownFields).toBe(false)
   })
 
   it('requires a token unless dry-run', () => {
@@ -98,6 +107,11 @@ describe('readSettings', () => {
   it.each([
     ['on-conflict', 'maybe', /"on-conflict" is "maybe"; allowed values: fail, skip, update/],
     ['dry-run', 'yes please', /"dry-run" is "yes please"; allowed values: true, false/],
+    [
+      'allow-unknown-fields',
+      'warn',
+      /^Input "allow-unknown-fields" is "warn"; allowed values: true, false\.$/
+    ],
     [
       'timeout-seconds',
       '-3',

@@ -28,6 +28,8 @@ export interface Settings {
   teamId?: string
   onConflict: ConflictPolicy
   dryRun: boolean
+  /** Fields Northflank's API does not define are warnings and are sent, not errors. */
+  allowUnknownFields: boolean
   apiUrl: string
   timeoutMs: number
   concurrency: number
@@ -172,6 +174,12 @@ export function readSettings(
     )
   }
 
+  const allowUnknownFields = parseBoolean(
+    'allow-unknown-fields',
+    readTrimmed('allow-unknown-fields'),
+    problems
+  )
+
   const inline = core.getInput('definition', { trimWhitespace: false })
   const files = splitList(readTrimmed('file'))
   if (inline.trim() === '' && files.length === 0) {
@@ -245,6 +253,7 @@ export function readSettings(
     teamId: teamIdRaw || undefined,
     onConflict,
     dryRun,
+    allowUnknownFields,
     apiUrl,
     timeoutMs: Math.round(timeoutSeconds * 1000),
     concurrency,

@@ -1,7 +1,7 @@
 // Shared test helpers for the definition stage (pure functions only, no mocks).
 import { expect } from '@jest/globals'
 import { parseDefinitionText, type DefinitionFormat } from '../../src/definition/parse.js'
-import { validateDefinition } from '../../src/definition/validate.js'
+import { validateDefinition, type ValidateOptions } from '../../src/definition/validate.js'
 import type { Diagnostic, ParsedDocument } from '../../src/definition/types.js'
 
 export const VALID_GITOPS = {
@@ -32,8 +32,8 @@ export async function parseOne(
 }
 
 /** Validates a plain value (written as JSON) and returns the outcome. */
-export async function check(value: unknown) {
-  return validateDefinition(await parseOne(JSON.stringify(value, null, 2)))
+export async function check(value: unknown, options?: ValidateOptions) {
+  return validateDefinition(await parseOne(JSON.stringify(value, null, 2)), options)
 }
 
 /** A definition with `name` and `type`, plus whatever is given. */

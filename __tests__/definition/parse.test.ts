@@ -7,7 +7,7 @@ import { errors, parseOne, warnings } from './helpers.js'
 
 const YAML_DOC = [
   'name: ab', // 1: value at column 7
-  'type: "secret"', // 2: quoted value starts at the quote
+  'type: "config"', // 2: quoted value starts at the quote
   'gitops:', // 3: the parent of missing fields
   '  vcsService: github',
   '  repoUrl: http://x', // 5: value at column 12
@@ -17,7 +17,7 @@ const YAML_DOC = [
 
 const JSON_DOC = `{
   "name": "ab",
-  "type": "secret",
+  "type": "config",
   "gitops": {
     "vcsService": "github",
     "repoUrl": "http://x"
@@ -382,10 +382,13 @@ describe('inline auto-detection', () => {
   })
 })
 
-describe('warnings do not block parsing', () => {
+describe('parsing keeps what validation judges', () => {
   it('keeps unknown keys in the value', async () => {
     const doc = await parseOne('{"name": "abc", "type": "secret", "extra": {"deep": [1]}}')
     expect(doc.value).toEqual({ name: 'abc', type: 'secret', extra: { deep: [1] } })
-    expect(warnings(validateDefinition(doc).diagnostics)).toHaveLength(1)
+    expect(errors(validateDefinition(doc).diagnostics)).toHaveLength(1)
+    const allowed = validateDefinition(doc, { allowUnknownFields: true })
+    expect(warnings(allowed.diagnostics)).toHaveLength(1)
+    expect(allowed.definition).toEqual(doc.value)
   })
 })

@@ -17,6 +17,19 @@ const REPO_URL =
 const FILE_PATH = /^\/([a-zA-Z0-9-._]+\/)*[a-zA-Z0-9-._]+$/u
 const VCS = ['bitbucket', 'gitlab', 'github', 'self-hosted', 'azure']
 const FORBIDDEN = ['__proto__', 'constructor', 'prototype']
+// The only fields of Northflank's own client's create/put types (api-notes.md).
+const ROOT_FIELDS = ['name', 'description', 'type', 'secrets', 'gitops']
+const SECRETS_FIELDS = ['values', 'files']
+const GITOPS_FIELDS = [
+  'vcsService',
+  'selfHostedVcsId',
+  'accountLogin',
+  'vcsLinkId',
+  'repoUrl',
+  'branch',
+  'filePath'
+]
+const onlyFields = (o: Obj, fields: string[]) => Object.keys(o).every((k) => fields.includes(k))
 
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -31,7 +44,7 @@ function noForbiddenKeys(v: unknown): boolean {
 }
 
 function validBySpec(v: unknown): boolean {
-  if (!isObj(v) || !noForbiddenKeys(v)) return false
+  if (!isObj(v) || !noForbiddenKeys(v) || !onlyFields(v, ROOT_FIELDS)) return false
   const { name, type, description, secrets, gitops } = v
   if (!str(name) || !NAME.test(name) || length(name) < 3 || length(name) > 100) return false
   if (type !== 'secret' && type !== 'config') return false
@@ -42,12 +55,21 @@ function validBySpec(v: unknown): boolean {
     return false
   }
   if (has(v, 'secrets')) {
-    if (!isObj(secrets)) return false
+    if (!isObj(secrets) || !onlyFields(secrets, SECRETS_FIELDS)) return false
     if (has(secrets, 'values') && !isObj(secrets.values)) return false
-    if (has(secrets, 'files') && !isObj(secrets.files)) return false
+    if (has(secrets, 'files')) {
+      // Documented shape: {"/dir/file": {"data": "<base64>", "encoding": "utf-8"}}.
+      const files = secrets.files
+      if (!isObj(files)) return false
+      for (const file of Object.values(files)) {
+        if (!isObj(file)) return false
+        if (has(file, 'data') && !str(file.data)) return false
+        if (has(file, 'encoding') && !str(file.encoding)) return false
+      }
+    }
   }
   if (has(v, 'gitops')) {
-    if (!isObj(gitops)) return false
+    if (!isObj(gitops) || !onlyFields(gitops, GITOPS_FIELDS)) return false
     const g = gitops
     if (!str(g.vcsService) || !VCS.includes(g.vcsService)) return false
     // 2048: the action's own bound on repoUrl (its pattern backtracks on long input).
@@ -63,6 +85,16 @@ function validBySpec(v: unknown): boolean {
     for (const k of ['accountLogin', 'vcsLinkId']) if (has(g, k) && !str(g[k])) return false
   }
   return true
+}
+
+/**
+ * Whether every number in `v` is written in YAML as JSON writes it, so that it is sent as the
+ * file says (js-yaml's dump writes `1e+21` as `1.e+21`, and `-0` as `-0.0`).
+ */
+function numbersAsWritten(v: unknown): boolean {
+  if (typeof v === 'number') return dump(v).trim() === JSON.stringify(v)
+  if (Array.isArray(v)) return v.every(numbersAsWritten)
+  return isObj(v) ? Object.values(v).every(numbersAsWritten) : true
 }
 
 /** Parses and validates; returns whether a definition came out, checking time and safety. */
@@ -172,7 +204,23 @@ const anyGitops = fc.oneof(
 const anySecrets = fc.oneof(
   {
     arbitrary: fc.record(
-      { values: fc.jsonValue({ maxDepth: 2 }), files: fc.jsonValue({ maxDepth: 2 }) },
+      {
+        values: fc.jsonValue({ maxDepth: 2 }),
+        files: fc.oneof(
+          fc.dictionary(
+            fc.string({ maxLength: 8 }),
+            fc.record(
+              {
+                data: fc.oneof({ arbitrary: fc.string({ maxLength: 8 }), weight: 4 }, fc.integer()),
+                encoding: fc.constantFrom('utf-8', 'base64')
+              },
+              { requiredKeys: [] }
+            ),
+            { maxKeys: 3 }
+          ),
+          fc.jsonValue({ maxDepth: 2 })
+        )
+      },
       { requiredKeys: [] }
     ),
     weight: 3
@@ -225,7 +273,7 @@ describe('parse + validate properties', () => {
         if (parsed.diagnostics.length > 0) return
         compared++
         const definition = results[0]?.definition
-        expect(definition !== undefined).toBe(validBySpec(value))
+        expect(definition !== undefined).toBe(validBySpec(value) && numbersAsWritten(value))
         if (definition !== undefined) accepted++
       }),
       { numRuns: 300 }

@@ -126,7 +126,7 @@ describe('type', () => {
 
 describe('gitops', () => {
   const gitops = (extra: Record<string, unknown>) =>
-    withBase({ gitops: { ...VALID_GITOPS, ...extra } })
+    withBase({ type: 'config', gitops: { ...VALID_GITOPS, ...extra } })
 
   it('accepts the valid base', async () => {
     expect((await check(gitops({}))).diagnostics).toEqual([])
@@ -254,6 +254,23 @@ describe('gitops', () => {
     ])
   })
 
+  it('warns, quoting the rule, when a definition of type secret has gitops, and still sends it', async () => {
+    const result = await check(withBase({ type: 'secret', gitops: VALID_GITOPS }))
+    expect(result.definition?.gitops).toEqual(VALID_GITOPS)
+    expect(warnings(result.diagnostics)).toEqual([
+      expect.objectContaining({
+        path: 'gitops',
+        line: 4,
+        column: 3,
+        message:
+          'gitops is set on a definition of type "secret", but Northflank\'s "Manage global secrets" page says GitOps is supported for config only (global secrets of type "config"); Northflank may refuse or ignore it. Use type: config, or remove gitops'
+      })
+    ])
+    expect((await check(withBase({ type: 'config', gitops: VALID_GITOPS }))).diagnostics).toEqual(
+      []
+    )
+  })
+
   it('warns when self-hosted has no selfHostedVcsId, and the reverse', async () => {
     expect(
       warnings((await check(gitops({ vcsService: 'self-hosted' }))).diagnostics)[0]?.message
@@ -265,12 +282,62 @@ describe('gitops', () => {
 })
 
 describe('secrets', () => {
-  it('accepts values and files of any shape inside', async () => {
+  it('accepts values of any shape, and files as documented', async () => {
     const secrets = {
       values: { A: 'x', B: 1, C: { nested: [1, 2] } },
-      files: { '/f': { data: 'eA==' } }
+      files: { '/f': { data: 'eA==' }, '/g': { data: 'eA==', encoding: 'base64' }, '/h': {} }
     }
-    expect((await check(withBase({ secrets }))).definition?.secrets).toEqual(secrets)
+    const result = await check(withBase({ secrets }))
+    expect(result.diagnostics).toEqual([])
+    expect(result.definition?.secrets).toEqual(secrets)
+  })
+
+  it('checks files only as far as documented: entries are mappings, data and encoding strings', async () => {
+    const result = await check(
+      withBase({
+        secrets: {
+          values: {},
+          files: {
+            '/a': 'aGVsbG8=',
+            '/b': { data: 42, encoding: true },
+            '/c': { data: 'x', encoding: 'utf-8', mode: '0600', anything: [1] }
+          }
+        }
+      })
+    )
+    expect(errors(result.diagnostics).map((d) => [d.path, d.message])).toEqual([
+      ['secrets.files["/a"]', 'secrets.files["/a"] must be a mapping (object), not a string'],
+      [
+        'secrets.files["/b"].data',
+        'secrets.files["/b"].data must be a string, not a number; put it in quotes'
+      ],
+      [
+        'secrets.files["/b"].encoding',
+        'secrets.files["/b"].encoding must be a string, not a boolean; put it in quotes'
+      ]
+    ])
+    // Keys of a file entry beyond data and encoding are not checked: Northflank documents none.
+    expect(warnings(result.diagnostics)).toEqual([])
+    expect(JSON.stringify(result.diagnostics)).not.toContain('aGVsbG8=')
+    expect(await errorsAt(withBase({ secrets: { files: [] } }), 'secrets.files')).toEqual([
+      expect.objectContaining({ message: 'secrets.files must be a mapping (object), not a list' })
+    ])
+  })
+
+  it("warns when secrets has no values (Northflank's client requires them)", async () => {
+    const result = await check(withBase({ secrets: { files: {} } }))
+    expect(result.definition).toBeDefined()
+    expect(warnings(result.diagnostics)).toEqual([
+      expect.objectContaining({
+        path: 'secrets',
+        line: 4,
+        column: 3,
+        message:
+          'secrets has no "values"; Northflank\'s own client requires values whenever secrets is set: add values: {} if there are none'
+      })
+    ])
+    expect((await check(withBase({ secrets: { values: {} } }))).diagnostics).toEqual([])
+    expect((await check(withBase({}))).diagnostics).toEqual([])
   })
 
   it('rejects values that are not a mapping without quoting them', async () => {
@@ -290,28 +357,94 @@ describe('secrets', () => {
 })
 
 describe('unknown keys', () => {
-  it('warns with a did-you-mean and still passes the key through', async () => {
-    const result = await check({ name: 'abc', type: 'secret', descripton: 'x', extra: 1 })
-    expect(result.definition).toMatchObject({ descripton: 'x', extra: 1 })
-    expect(warnings(result.diagnostics).map((d) => d.message)).toEqual([
-      'unknown field "descripton" (did you mean "description"?); it is sent to the API as written (known fields: name, description, type, secrets, gitops)',
-      'unknown field "extra"; it is sent to the API as written (known fields: name, description, type, secrets, gitops)'
+  const ROOT_FIELDS = '(known fields: name, description, type, secrets, gitops)'
+
+  it('are errors with a did-you-mean: `secret:` for `secrets:` is not a secret without values', async () => {
+    const result = await check({
+      name: 'abc',
+      type: 'secret',
+      secret: { values: { A: 'x' } },
+      extra: 1
+    })
+    expect(result.definition).toBeUndefined()
+    expect(errors(result.diagnostics)).toEqual([
+      expect.objectContaining({
+        path: 'secret',
+        line: 4,
+        column: 3,
+        message: `unknown field "secret" (did you mean "secrets"?); Northflank's API does not define it ${ROOT_FIELDS}. Rename or remove it, or set allow-unknown-fields: true to send it as written`
+      }),
+      expect.objectContaining({
+        path: 'extra',
+        message: `unknown field "extra"; Northflank's API does not define it ${ROOT_FIELDS}. Rename or remove it, or set allow-unknown-fields: true to send it as written`
+      })
     ])
+    // The name is still reported: only the unknown fields are wrong.
+    expect(result).toMatchObject({ name: 'abc', type: 'secret' })
   })
 
-  it('warns in gitops and secrets, not inside values', async () => {
+  it('are errors in gitops and secrets too, never inside values or files', async () => {
     const result = await check(
       withBase({
-        secrets: { value: {}, values: { whatever: 1 } },
+        type: 'config',
+        secrets: { value: {}, values: { whatever: 1 }, files: { '/f': { data: '', mode: 1 } } },
         gitops: { ...VALID_GITOPS, Branch: 'x' }
       })
     )
-    expect(warnings(result.diagnostics).map((d) => d.path)).toEqual([
-      'secrets.value',
-      'gitops.Branch'
+    expect(errors(result.diagnostics).map((d) => [d.path, d.message])).toEqual([
+      [
+        'secrets.value',
+        'unknown field "value" in secrets (did you mean "values"?); Northflank\'s API does not define it (known fields: values, files). Rename or remove it, or set allow-unknown-fields: true to send it as written'
+      ],
+      [
+        'gitops.Branch',
+        expect.stringMatching(
+          /^unknown field "Branch" in gitops \(did you mean "branch"\?\); .*\(known fields: vcsService, selfHostedVcsId, accountLogin, vcsLinkId, repoUrl, branch, filePath\)/
+        )
+      ]
     ])
-    expect(warnings(result.diagnostics)[0]?.message).toMatch(/did you mean "values"/)
-    expect(warnings(result.diagnostics)[1]?.message).toMatch(/did you mean "branch"/)
+  })
+
+  it.each([
+    [{ values: { A: 'x' } }, 'values', 'did you mean "secrets.values"?'],
+    [{ repoUrl: 'https://github.com/o/r' }, 'repoUrl', 'did you mean "gitops.repoUrl"?'],
+    [
+      { secrets: { values: {}, name: 'x' } },
+      'secrets.name',
+      'did you mean "name" at the top level?'
+    ],
+    [{ Secrets: {} }, 'Secrets', 'did you mean "secrets"?']
+  ])('suggests where a misplaced field belongs: %j', async (extra, path, suggestion) => {
+    const [error] = errors((await check(withBase(extra))).diagnostics)
+    expect(error?.path).toBe(path)
+    expect(error?.message).toContain(`(${suggestion})`)
+  })
+
+  it('are warnings with allow-unknown-fields, and are sent as written', async () => {
+    const value = {
+      name: 'abc',
+      type: 'secret',
+      descripton: 'x',
+      extra: { deep: [1, 'two'] },
+      secrets: { values: { A: 'x' }, newThing: true }
+    }
+    const result = await check(value, { allowUnknownFields: true })
+    expect(result.definition).toEqual(value)
+    expect(errors(result.diagnostics)).toEqual([])
+    expect(warnings(result.diagnostics).map((d) => [d.path, d.message])).toEqual([
+      [
+        'descripton',
+        `unknown field "descripton" (did you mean "description"?); it is sent to the API as written because allow-unknown-fields is true ${ROOT_FIELDS}`
+      ],
+      [
+        'extra',
+        `unknown field "extra"; it is sent to the API as written because allow-unknown-fields is true ${ROOT_FIELDS}`
+      ],
+      [
+        'secrets.newThing',
+        'unknown field "newThing" in secrets; it is sent to the API as written because allow-unknown-fields is true (known fields: values, files)'
+      ]
+    ])
   })
 })
 
@@ -337,8 +470,23 @@ describe('prototype keys', () => {
 
 describe('the returned definition', () => {
   it('is set with warnings, absent with any error', async () => {
-    expect((await check({ name: 'abc', type: 'secret', x: 1 })).definition).toBeDefined()
+    expect((await check({ name: 'abc', type: 'secret', secrets: {} })).definition).toBeDefined()
     expect((await check({ name: 'abc', type: 'nope' })).definition).toBeUndefined()
+  })
+
+  it('comes with the name and the type whenever each is valid itself', async () => {
+    const badType = await check({ name: 'My Secret', type: 'public' })
+    expect(badType.definition).toBeUndefined()
+    expect(badType.name).toBe('My Secret')
+    expect(badType.type).toBeUndefined()
+    const badName = await check({ name: 'My_Secret', type: 'config' })
+    expect(badName).toMatchObject({ type: 'config' })
+    expect(badName.name).toBeUndefined()
+    expect((await check({ name: 42, type: 'config' })).name).toBeUndefined()
+    expect(await check({ name: 'Good Name', type: 'secret' })).toMatchObject({
+      name: 'Good Name',
+      type: 'secret'
+    })
   })
 
   it('reports every problem, not the first', async () => {

@@ -14,7 +14,7 @@ export { deriveSecretId } from './identifier.js'
 export { applyOverrides } from './overrides.js'
 export type { DefinitionOverrides } from './overrides.js'
 export { validateDefinition, validateBatch } from './validate.js'
-export type { ValidationResult } from './validate.js'
+export type { ValidateOptions, ValidationResult } from './validate.js'
 export { MAX_DEFINITION_SIZE, MAX_DEPTH } from './internal.js'
 export type * from './types.js'
 export type {

@@ -55,7 +55,8 @@ export function applyOverrides(doc: ParsedDocument, o: DefinitionOverrides): Par
     value,
     // Paths are the same as in the original, so its positions still apply.
     locate: (path, which) => doc.locate(path, which),
-    overrides
+    overrides,
+    ...(doc.changedScalars === undefined ? {} : { changedScalars: doc.changedScalars })
   }
 }
 

@@ -18,7 +18,13 @@ import {
   safeClone,
   type PlainObject
 } from './internal.js'
-import type { DefinitionSource, Diagnostic, DocumentPath, ParsedDocument } from './types.js'
+import type {
+  ChangedScalar,
+  DefinitionSource,
+  Diagnostic,
+  DocumentPath,
+  ParsedDocument
+} from './types.js'
 
 /** Most alias nodes (`*name`) accepted in one YAML text. */
 export const MAX_ALIASES = 1000
@@ -46,6 +52,8 @@ interface Element {
   positions: PositionMap
   /** Path of the element inside its positions table (`[i]` for an array element). */
   prefix: DocumentPath
+  /** Scalars sent differently from how they are written, paths relative to the element. */
+  changed: ChangedScalar[]
 }
 
 interface FormatResult {
@@ -138,9 +146,31 @@ function toDocuments(result: FormatResult, lines: LineIndex, file?: string): Par
       })
       return
     }
-    documents.push({ source, value: element.value, locate })
+    documents.push({ source, value: element.value, locate, changedScalars: element.changed })
   })
   return { documents, diagnostics }
+}
+
+/**
+ * The scalar as it was written, when that is not how its value is written as JSON (which is
+ * what is sent): `0123`, `1.50`, `1e3`, `-0`, `12345678901234567890`, `.inf`, `True`, `~`.
+ */
+function changedScalar(
+  value: unknown,
+  text: string,
+  syntax: ChangedScalar['syntax']
+): Omit<ChangedScalar, 'path'> | undefined {
+  if (value !== null && typeof value !== 'number' && typeof value !== 'boolean') return undefined
+  // JSON.stringify writes -0 as 0 and Infinity/NaN as null: compared as sent, not as read.
+  return JSON.stringify(value) === text ? undefined : { text, value, syntax }
+}
+
+/** The changed scalars under `prefix`, with paths relative to it. */
+function within(changed: readonly ChangedScalar[], prefix: DocumentPath): ChangedScalar[] {
+  if (prefix.length === 0) return [...changed]
+  return changed
+    .filter((c) => prefix.every((part, i) => c.path[i] === part))
+    .map((c) => ({ ...c, path: c.path.slice(prefix.length) }))
 }
 
 function describe(value: unknown): string {
@@ -211,32 +241,18 @@ function parseJson(jsonc: JsonParser, text: string, lines: LineIndex, file?: str
     }
   }
   const errors: ParseError[] = []
-  const tree = jsonc.parseTree(text, errors, {
-    disallowComments: true,
-    allowTrailingComma: false,
-    allowEmptyContent: false
-  })
+  const tree = jsonc.parseTree(text, errors, JSON_OPTIONS)
   if (errors.length > 0 || tree === undefined) {
-    const diagnostics: Diagnostic[] = []
-    const seen = new Set<number>()
-    for (const error of errors) {
-      if (seen.has(error.offset)) continue
-      seen.add(error.offset)
-      const name = jsonc.printParseErrorCode(error.error)
-      const comma = trailingCommaBefore(text, error.offset)
-      if ((name === 'PropertyNameExpected' || name === 'ValueExpected') && comma !== undefined) {
-        diagnostics.push(diag(comma, 'trailing commas are not allowed in JSON'))
-      } else {
-        diagnostics.push(diag(error.offset, `JSON syntax error: ${JSON_ERRORS[name] ?? name}`))
-      }
-      if (diagnostics.length >= 20) break // one mistake can cascade; the first ones matter
+    return {
+      elements: [],
+      syntaxOk: false,
+      diagnostics: jsonSyntaxErrors(jsonc, text, errors, diag)
     }
-    if (diagnostics.length === 0) diagnostics.push(diag(0, 'JSON syntax error'))
-    return { elements: [], syntaxOk: false, diagnostics }
   }
 
   const diagnostics: Diagnostic[] = []
   const positions = new PositionMap()
+  const changed: ChangedScalar[] = []
   // Top-level array items (or the whole text: -1) with a duplicate key are dropped.
   const failed = new Set<number>()
   const build = (node: JsonNode, path: DocumentPath, keyNode?: JsonNode): unknown => {
@@ -263,6 +279,14 @@ function parseJson(jsonc: JsonParser, text: string, lines: LineIndex, file?: str
       }
       return obj
     }
+    if (node.type === 'number') {
+      const found = changedScalar(
+        node.value,
+        text.slice(node.offset, node.offset + node.length),
+        'json'
+      )
+      if (found !== undefined) changed.push({ path, ...found })
+    }
     return node.value as unknown
   }
 
@@ -271,13 +295,93 @@ function parseJson(jsonc: JsonParser, text: string, lines: LineIndex, file?: str
     // A top-level array holds several definitions, each with its own positions.
     ;(tree.children ?? []).forEach((child, i) => {
       const value = build(child, [i])
-      elements.push({ positions, prefix: [i], ...(failed.has(i) ? {} : { value }) })
+      elements.push({
+        positions,
+        prefix: [i],
+        changed: within(changed, [i]),
+        ...(failed.has(i) ? {} : { value })
+      })
     })
   } else {
     const value = build(tree, [])
-    elements.push({ positions, prefix: [], ...(failed.has(-1) ? {} : { value }) })
+    elements.push({ positions, prefix: [], changed, ...(failed.has(-1) ? {} : { value }) })
   }
   return { elements, syntaxOk: true, diagnostics }
+}
+
+const JSON_OPTIONS = { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false }
+const LEADING_ZERO =
+  'JSON syntax error: a number cannot start with 0; put it in quotes to keep it as written ' +
+  '("0123", not 0123)'
+
+function jsonSyntaxErrors(
+  jsonc: JsonParser,
+  text: string,
+  errors: ParseError[],
+  diag: (offset: number, message: string) => Diagnostic
+): Diagnostic[] {
+  // A number with a leading zero (`"PIN": 0123`) is one mistake, but the parser reports the
+  // errors that follow from it. Each such number is reported on its own, then the text is parsed
+  // again with a string of the same length in its place, for the errors it does not explain.
+  const zeros = leadingZeroNumbers(jsonc, text)
+  let rest = errors
+  if (zeros.length > 0) {
+    let patched = text
+    for (const { start, end } of zeros) {
+      patched = `${patched.slice(0, start)}"${'0'.repeat(end - start - 2)}"${patched.slice(end)}`
+    }
+    rest = []
+    jsonc.parseTree(patched, rest, JSON_OPTIONS)
+  }
+  const diagnostics: Diagnostic[] = zeros.map(({ start }) => diag(start, LEADING_ZERO))
+  const seen = new Set<number>()
+  for (const error of rest) {
+    if (diagnostics.length >= 20) break // one mistake can cascade; the first ones matter
+    if (seen.has(error.offset)) continue
+    seen.add(error.offset)
+    const name = jsonc.printParseErrorCode(error.error)
+    const comma = trailingCommaBefore(text, error.offset)
+    if ((name === 'PropertyNameExpected' || name === 'ValueExpected') && comma !== undefined) {
+      diagnostics.push(diag(comma, 'trailing commas are not allowed in JSON'))
+    } else {
+      diagnostics.push(diag(error.offset, `JSON syntax error: ${JSON_ERRORS[name] ?? name}`))
+    }
+  }
+  if (diagnostics.length === 0) diagnostics.push(diag(0, 'JSON syntax error'))
+  return diagnostics.sort(
+    (a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)
+  )
+}
+
+// jsonc-parser's token kinds (a const enum, so not readable from the lazily loaded module);
+// `satisfies` fails the type check if its declared values ever differ.
+const JSON_TOKEN = {
+  NUMBER: 11 satisfies JsoncParser.SyntaxKind.NumericLiteral,
+  EOF: 17 satisfies JsoncParser.SyntaxKind.EOF
+} as const
+
+/**
+ * Numbers written with a leading zero (`0123`, `-007`, `00`): JSON's scanner reads them as `0`
+ * followed by another number, with nothing between.
+ */
+function leadingZeroNumbers(jsonc: JsonParser, text: string): { start: number; end: number }[] {
+  const { NUMBER, EOF } = JSON_TOKEN
+  const found: { start: number; end: number }[] = []
+  const scanner = jsonc.createScanner(text, false)
+  let previous: { kind: number; value: string; start: number; end: number } | undefined
+  for (let kind = scanner.scan(); kind !== EOF; kind = scanner.scan()) {
+    const start = scanner.getTokenOffset()
+    const end = start + scanner.getTokenLength()
+    const last = found[found.length - 1]
+    if (kind === NUMBER && previous?.kind === NUMBER && previous.end === start) {
+      if (last !== undefined && last.end === start) last.end = end
+      else if (previous.value === '0' || previous.value === '-0') {
+        found.push({ start: previous.start, end })
+      }
+    }
+    previous = { kind, value: scanner.getTokenValue(), start, end }
+  }
+  return found
 }
 
 function trailingCommaBefore(text: string, offset: number): number | undefined {
@@ -302,6 +406,8 @@ class YamlFailure extends Error {
 
 interface Built {
   value: unknown
+  /** Scalars in the value sent differently from how they are written, paths relative to it. */
+  changed?: ChangedScalar[]
   /** Nodes in the value, aliases expanded (the alias budget charges this). */
   size: number
   /** Collection nesting levels inside the value (0 for a scalar). */
@@ -366,23 +472,29 @@ function parseYaml(yaml: YamlParser, text: string, lines: LineIndex, file?: stri
         diagnostics.push(
           diag(builder.nextMarker(), `document ${elements.length + 1} is empty (stray "---"?)`)
         )
-        elements.push({ positions, prefix: [] })
+        elements.push({ positions, prefix: [], changed: [] })
       } else if (Array.isArray(root.value)) {
         // A top-level sequence holds several definitions, as a JSON array does.
         root.value.forEach((item, n) =>
           elements.push({
             positions,
             prefix: [n],
+            changed: within(root.changed, [n]),
             ...(builder.failed.has(n) || root.failedAll ? {} : { value: item })
           })
         )
       } else {
-        elements.push({ positions, prefix: [], ...(root.failedAll ? {} : { value: root.value }) })
+        elements.push({
+          positions,
+          prefix: [],
+          changed: root.changed,
+          ...(root.failedAll ? {} : { value: root.value })
+        })
       }
     } catch (error) {
       if (!(error instanceof YamlFailure)) throw error
       diagnostics.push(diag(error.offset, error.message))
-      elements.push({ positions, prefix: [] })
+      elements.push({ positions, prefix: [], changed: [] })
     }
     diagnostics.push(...builder.takeErrors().map((e) => diag(e.offset, e.message)))
     i = end + 1
@@ -413,6 +525,11 @@ function yamlErrorDiagnostic(yaml: YamlParser, error: unknown, file?: string): D
     line: 1,
     column: 1
   }
+}
+
+/** Adds a child's changed scalars to its parent's, under the child's key or index. */
+function collectChanged(into: ChangedScalar[], key: string | number, child: Built): void {
+  for (const c of child.changed ?? []) into.push({ ...c, path: [key, ...c.path] })
 }
 
 /** Index of the POP closing the node or document opened at `start`. */
@@ -475,7 +592,7 @@ class YamlBuilder {
     event: DocumentEvent,
     start: number,
     positions: PositionMap
-  ): { value: unknown; empty: boolean; failedAll: boolean } {
+  ): { value: unknown; empty: boolean; failedAll: boolean; changed: ChangedScalar[] } {
     // Anchors are scoped to their document (YAML spec).
     this.anchors = new Map()
     this.openAnchors = new Set()
@@ -491,7 +608,7 @@ class YamlBuilder {
       first.tagStart === NO_RANGE &&
       first.anchorStart === NO_RANGE
     const root = this.node([], 0, this.cursor)
-    return { value: root.value, empty, failedAll: this.failedAll }
+    return { value: root.value, empty, failedAll: this.failedAll, changed: root.changed ?? [] }
   }
 
   private fail(message: string, offset: number): never {
@@ -544,7 +661,7 @@ class YamlBuilder {
     )
     switch (event.type) {
       case EVENT_ID.SCALAR: {
-        const built: Built = { value: this.scalar(event, offset), size: 1, height: 0 }
+        const built: Built = { ...this.scalar(event, offset), size: 1, height: 0 }
         this.anchor(event, built)
         return built
       }
@@ -600,16 +717,18 @@ class YamlBuilder {
   ): Built {
     this.collectionTag(tagStart, tagEnd, 'seq', offset)
     const items: unknown[] = []
+    const changed: ChangedScalar[] = []
     let size = 1
     let height = 0
     while (this.events[this.index]?.type !== EVENT_ID.POP) {
       const item = this.node([...path, items.length], depth + 1, offset)
+      collectChanged(changed, items.length, item)
       items.push(item.value)
       size += item.size
       height = Math.max(height, item.height)
     }
     this.index++ // the POP
-    return { value: items, size, height: height + 1 }
+    return { value: items, size, height: height + 1, ...(changed.length > 0 ? { changed } : {}) }
   }
 
   private mapping(
@@ -621,6 +740,7 @@ class YamlBuilder {
   ): Built {
     this.collectionTag(tagStart, tagEnd, 'map', offset)
     const obj: PlainObject = {}
+    const changed: ChangedScalar[] = []
     let size = 1
     let height = 0
     while (this.events[this.index]?.type !== EVENT_ID.POP) {
@@ -643,12 +763,13 @@ class YamlBuilder {
       const childPath = [...path, key]
       const child = this.node(childPath, depth + 1, keyOffset, keyOffset)
       if (hasOwn(obj, key)) this.error(childPath, `duplicate key ${quote(key)}`, keyOffset)
+      collectChanged(changed, key, child)
       defineKey(obj, key, child.value)
       size += child.size
       height = Math.max(height, child.height)
     }
     this.index++ // the POP
-    return { value: obj, size, height: height + 1 }
+    return { value: obj, size, height: height + 1, ...(changed.length > 0 ? { changed } : {}) }
   }
 
   private alias(anchorStart: number, anchorEnd: number, depth: number, offset: number): Built {
@@ -677,17 +798,22 @@ class YamlBuilder {
       this.fail(`nesting through alias *${name} is deeper than ${MAX_DEPTH} levels`, offset)
     }
     // A copy per alias: changing one occurrence (e.g. by overrides) never changes another.
-    return { value: safeClone(target.value), size: target.size, height: target.height }
+    return {
+      value: safeClone(target.value),
+      size: target.size,
+      height: target.height,
+      ...(target.changed === undefined ? {} : { changed: target.changed })
+    }
   }
 
-  private scalar(event: ScalarEvent, offset: number): unknown {
+  private scalar(event: ScalarEvent, offset: number): Pick<Built, 'value' | 'changed'> {
     try {
+      const source = this.yaml.getScalarValue(this.text, event)
       // Most values are untagged strings: take their text. The construction below would return
       // the same string, but sets up a whole constructor per scalar (it cost more than the rest
       // of the builder).
       if (event.tagStart === NO_RANGE) {
-        const source = this.yaml.getScalarValue(this.text, event)
-        if (event.style !== SCALAR_STYLE.PLAIN || CORE_STRING.test(source)) return source
+        if (event.style !== SCALAR_STYLE.PLAIN || CORE_STRING.test(source)) return { value: source }
       }
       // js-yaml resolves the scalar (implicit types, explicit tags, %TAG handles) from a
       // one-node event stream; only scalars are built by it, never collections.
@@ -695,7 +821,8 @@ class YamlBuilder {
         source: this.text,
         schema: this.yaml.CORE_SCHEMA
       })
-      return value
+      const changed = changedScalar(value, source, 'yaml')
+      return changed === undefined ? { value } : { value, changed: [{ path: [], ...changed }] }
     } catch (error) {
       const reason = error instanceof this.yaml.YAMLException ? error.reason : String(error)
       this.fail(`YAML error: ${reason}`, offset)

@@ -1,7 +1,7 @@
 // Turns loaded documents into the definitions a run will send: applies the
 // `name`/`description`/`type` overrides and `values-from-env`, validates each
 // definition, then the batch as a whole. Pure: returns values and diagnostics.
-import type { GlobalSecretDefinition } from './secret-definition.js'
+import type { GlobalSecretDefinition, SecretType } from './secret-definition.js'
 import type { Diagnostic, ParsedDocument } from './types.js'
 import { assignEnvValues, type EnvValue } from './env-values.js'
 import { applyOverrides } from './overrides.js'
@@ -12,12 +12,17 @@ export interface PreparedDefinition {
   doc: ParsedDocument
   /** Set only when the definition is valid. */
   definition?: GlobalSecretDefinition
+  /** The name and type whenever each is valid itself, so reports can name the definition. */
+  name?: string
+  type?: SecretType
 }
 
 export interface PrepareOptions {
   overrides: { name?: string; description?: string; type?: string }
   valuesFromEnv: readonly EnvValue[]
   teamId?: string
+  /** Unknown fields are warnings, sent as written (the `allow-unknown-fields` input). */
+  allowUnknownFields?: boolean
 }
 
 export function prepareDefinitions(
@@ -42,13 +47,20 @@ export function prepareDefinitions(
       type,
       values: assigned.values[index]
     })
-    const { definition, diagnostics: found } = validateDefinition(doc)
+    const { diagnostics: found, ...valid } = validateDefinition(doc, {
+      allowUnknownFields: options.allowUnknownFields
+    })
     diagnostics.push(...found)
-    return { doc, definition }
+    return { doc, ...valid }
   })
   const valid = prepared.filter(
     (p): p is Required<PreparedDefinition> => p.definition !== undefined
   )
-  diagnostics.push(...validateBatch(valid, options.teamId))
-  return { prepared, diagnostics }
+  const refused = new Set<ParsedDocument>()
+  diagnostics.push(...validateBatch(valid, options.teamId, (doc) => refused.add(doc)))
+  return {
+    // A definition refused for the batch's sake (a duplicate id) is not valid either.
+    prepared: prepared.map((p) => (refused.has(p.doc) ? { ...p, definition: undefined } : p)),
+    diagnostics
+  }
 }

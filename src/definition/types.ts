@@ -57,6 +57,24 @@ export interface ParsedDocument {
    * the input instead of a file position. Absent for a document read straight from text.
    */
   overrides?: readonly OverriddenPath[]
+  /**
+   * Scalars read as a number, boolean or null whose JSON form (what is sent) is not the text
+   * written in the file: `0123` (sent as `123`), `1.50`, `12345678901234567890`, `.inf`, `True`,
+   * `~`. Validation reports them where they would be sent as something else.
+   */
+  changedScalars?: readonly ChangedScalar[]
+}
+
+/** A scalar whose value, as JSON, is written differently from its source text (see above). */
+export interface ChangedScalar {
+  /** Path inside the document. */
+  path: DocumentPath
+  /** The scalar as written, without tag or quotes (`0123`, `1.50`, `~`, `` for an empty value). */
+  text: string
+  /** What the parser made of it. */
+  value: number | boolean | null
+  /** The syntax it was written in, so a fix can be shown in the same syntax. */
+  syntax: 'json' | 'yaml'
 }
 
 /** A path of a document whose value came from an action input rather than from the file. */

@@ -1,6 +1,7 @@
 // Validation: the generated schema validator (every violation, allErrors) plus the checks a
 // JSON Schema cannot express well. Messages say what is allowed and never quote anything
-// under `secrets`.
+// under `secrets`, except the fix for a scalar that would not be sent as written in a `config`
+// definition (settings, not secrets; see checkChangedScalars).
 import validateSchema, { type ValidationError } from './generated/validate-definition.js'
 import { deriveSecretId } from './identifier.js'
 import {
@@ -14,8 +15,8 @@ import {
   suggest,
   type PlainObject
 } from './internal.js'
-import type { GlobalSecretDefinition } from './secret-definition.js'
-import type { Diagnostic, DocumentPath, ParsedDocument, Severity } from './types.js'
+import type { GlobalSecretDefinition, SecretType } from './secret-definition.js'
+import type { ChangedScalar, Diagnostic, DocumentPath, ParsedDocument, Severity } from './types.js'
 
 // Mirrors of schema.json (a test keeps them equal), for messages and the extra checks.
 export const SECRET_TYPES = ['secret', 'config'] as const
@@ -52,32 +53,63 @@ const REQUIRED_HINTS: Record<string, string> = {
   filePath: 'e.g. /secrets/app.json'
 }
 
+export interface ValidateOptions {
+  /**
+   * The `allow-unknown-fields` input: fields Northflank's API does not define are warnings
+   * (and are sent as written) instead of errors.
+   */
+  allowUnknownFields?: boolean
+}
+
 export interface ValidationResult {
   /** Set only when there is no error (warnings allowed): a copy safe to send. */
   definition?: GlobalSecretDefinition
+  /** The name whenever it is valid itself, even when other fields are not (for reports). */
+  name?: string
+  /** The type whenever it is valid itself. */
+  type?: SecretType
   diagnostics: Diagnostic[]
 }
 
-export function validateDefinition(doc: ParsedDocument): ValidationResult {
+export function validateDefinition(
+  doc: ParsedDocument,
+  options: ValidateOptions = {}
+): ValidationResult {
   const report = new Reporter(doc)
   const value = doc.value
 
   checkForbiddenKeys(value, report)
   validateWithSchema(value, report)
-  if (isPlainObject(value)) checkBeyondSchema(value, report)
+  if (isPlainObject(value)) checkBeyondSchema(value, report, options)
+  checkChangedScalars(doc, report)
 
   const diagnostics = report.diagnostics
-  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics }
-  return { definition: safeClone(value) as GlobalSecretDefinition, diagnostics }
+  // Reports name a definition whenever its name is valid, even when another field is not.
+  const field = (key: string): unknown =>
+    isPlainObject(value) && hasOwn(value, key) && !report.hasError([key]) ? value[key] : undefined
+  const name = field('name')
+  const type = field('type')
+  const fields = {
+    ...(typeof name === 'string' ? { name } : {}),
+    ...(isSecretType(type) ? { type } : {})
+  }
+  if (diagnostics.some((d) => d.severity === 'error')) return { ...fields, diagnostics }
+  return { definition: safeClone(value) as GlobalSecretDefinition, ...fields, diagnostics }
+}
+
+function isSecretType(v: unknown): v is SecretType {
+  return (SECRET_TYPES as readonly unknown[]).includes(v)
 }
 
 /**
  * Checks across definitions: two names deriving the same secret id would make the second
- * request fail with 409 Conflict, so the second one is an error naming both places.
+ * request fail with 409 Conflict, so the second one is an error naming both places (and is
+ * passed to `onRefused`).
  */
 export function validateBatch(
   defs: { definition: GlobalSecretDefinition; doc: ParsedDocument }[],
-  teamId?: string
+  teamId?: string,
+  onRefused?: (doc: ParsedDocument) => void
 ): Diagnostic[] {
   const diagnostics: Diagnostic[] = []
   const seen = new Map<string, { definition: GlobalSecretDefinition; doc: ParsedDocument }>()
@@ -100,6 +132,7 @@ export function validateBatch(
         'already derives; Northflank would refuse the second with 409 Conflict. Rename one of them.'
     )
     diagnostics.push(...report.diagnostics)
+    onRefused?.(entry.doc)
   }
   return diagnostics
 }
@@ -124,11 +157,18 @@ function findOverride(doc: ParsedDocument, path: DocumentPath): string | undefin
 
 class Reporter {
   readonly diagnostics: Diagnostic[] = []
+  private readonly errorPaths = new Set<string>()
 
   constructor(private readonly doc: ParsedDocument) {}
 
+  /** Whether an error was reported at exactly this path. */
+  hasError(path: DocumentPath): boolean {
+    return this.errorPaths.has(formatPath(path))
+  }
+
   add(severity: Severity, path: DocumentPath, which: 'key' | 'value', message: string): void {
     const dotted = formatPath(path)
+    if (severity === 'error') this.errorPaths.add(dotted)
     const input = findOverride(this.doc, path)
     if (input !== undefined) {
       // The value came from a workflow input: no file position would be right for it.
@@ -339,26 +379,85 @@ function describePattern(path: DocumentPath, value: string): string {
   }
 }
 
-/** Unknown fields (warned, still sent), the legacy vcsLinkId, self-hosted consistency. */
-function checkBeyondSchema(root: PlainObject, report: Reporter): void {
+/** Where each known field belongs: the top level (`''`), `secrets` or `gitops`. */
+const LEVELS: readonly (readonly [string, readonly string[]])[] = [
+  ['', KNOWN_KEYS.root],
+  ['secrets', KNOWN_KEYS.secrets],
+  ['gitops', KNOWN_KEYS.gitops]
+]
+
+/**
+ * A did-you-mean for an unknown key: a close known key of the same level, else the same key
+ * where it belongs (`values` at the top level → `secrets.values`).
+ */
+function guessField(key: string, level: string): string | undefined {
+  const known = LEVELS.find(([name]) => name === level)?.[1] ?? []
+  const near = suggest(key, known)
+  if (near !== undefined) return `"${near}"`
+  for (const [name, fields] of LEVELS) {
+    if (name === level) continue
+    const match = fields.find((f) => f.toLowerCase() === key.toLowerCase())
+    if (match !== undefined)
+      return name === '' ? `"${match}" at the top level` : `"${name}.${match}"`
+  }
+  return undefined
+}
+
+/**
+ * Unknown fields (errors, or warnings with allow-unknown-fields), `secrets` without `values`,
+ * GitOps on a `secret`, the legacy vcsLinkId, self-hosted consistency.
+ */
+function checkBeyondSchema(root: PlainObject, report: Reporter, options: ValidateOptions): void {
   const unknownKeys = (obj: PlainObject, path: DocumentPath, known: readonly string[]) => {
     for (const key of Object.keys(obj)) {
       if (known.includes(key) || FORBIDDEN_KEYS.has(key)) continue
-      const guess = suggest(key, known)
+      const guess = guessField(key, path.join('.'))
       const where = path.length === 0 ? '' : ` in ${formatPath(path)}`
-      report.add(
-        'warning',
-        [...path, key],
-        'key',
-        `unknown field ${quote(key)}${where}${guess ? ` (did you mean "${guess}"?)` : ''}; ` +
-          `it is sent to the API as written (known fields: ${known.join(', ')})`
-      )
+      const field = `unknown field ${quote(key)}${where}${guess ? ` (did you mean ${guess}?)` : ''}`
+      const list = `known fields: ${known.join(', ')}`
+      if (options.allowUnknownFields) {
+        report.add(
+          'warning',
+          [...path, key],
+          'key',
+          `${field}; it is sent to the API as written because allow-unknown-fields is true (${list})`
+        )
+      } else {
+        report.add(
+          'error',
+          [...path, key],
+          'key',
+          `${field}; Northflank's API does not define it (${list}). Rename or remove it, or ` +
+            'set allow-unknown-fields: true to send it as written'
+        )
+      }
     }
   }
   unknownKeys(root, [], KNOWN_KEYS.root)
   const secrets = hasOwn(root, 'secrets') ? root.secrets : undefined
-  if (isPlainObject(secrets)) unknownKeys(secrets, ['secrets'], KNOWN_KEYS.secrets)
+  if (isPlainObject(secrets)) {
+    unknownKeys(secrets, ['secrets'], KNOWN_KEYS.secrets)
+    if (!hasOwn(secrets, 'values')) {
+      report.add(
+        'warning',
+        ['secrets'],
+        'key',
+        'secrets has no "values"; Northflank\'s own client requires values whenever secrets is ' +
+          'set: add values: {} if there are none'
+      )
+    }
+  }
   const gitops = hasOwn(root, 'gitops') ? root.gitops : undefined
+  if (gitops !== undefined && root.type === 'secret') {
+    report.add(
+      'warning',
+      ['gitops'],
+      'key',
+      'gitops is set on a definition of type "secret", but Northflank\'s "Manage global ' +
+        'secrets" page says GitOps is supported for config only (global secrets of type ' +
+        '"config"); Northflank may refuse or ignore it. Use type: config, or remove gitops'
+    )
+  }
   if (!isPlainObject(gitops)) return
   unknownKeys(gitops, ['gitops'], KNOWN_KEYS.gitops)
   if (hasOwn(gitops, 'vcsLinkId')) {
@@ -387,4 +486,106 @@ function checkBeyondSchema(root: PlainObject, report: Reporter): void {
       'gitops.selfHostedVcsId only applies when gitops.vcsService is "self-hosted"'
     )
   }
+}
+
+/**
+ * Scalars that would be sent as something other than what the file says (`PIN: 0123` is sent
+ * as `123`): errors where they are, with the fix. A value replaced by an input, or one that is
+ * already an error (a number where a string is required), is not reported again.
+ */
+function checkChangedScalars(doc: ParsedDocument, report: Reporter): void {
+  const root = doc.value
+  // Values of a `config` definition are settings, not secrets: the fix may show them.
+  const showValues = isPlainObject(root) && root.type === 'config'
+  for (const changed of doc.changedScalars ?? []) {
+    if (findOverride(doc, changed.path) !== undefined) continue
+    if (!Object.is(valueAt(root, changed.path), changed.value)) continue
+    if (report.hasError(changed.path)) continue
+    report.add('error', changed.path, 'value', describeChangedScalar(changed, showValues))
+  }
+}
+
+/** How a number, boolean or null written as `text` changes when it is sent, and the fix. */
+function describeChangedScalar(changed: ChangedScalar, showValue: boolean): string {
+  const { path, text, value, syntax } = changed
+  const subject = formatPath(path)
+  const sent = JSON.stringify(value)
+  const entry = (written: string): string => fixEntry(path[path.length - 1], written, syntax)
+  // The spellings of null and booleans are not secret: they are shown whatever the type.
+  if (value === null) {
+    if (text === '') {
+      return (
+        `${subject} has no value, which YAML reads as null; write ${entry('""')} for an empty ` +
+        `value, or ${entry('null')} to send null`
+      )
+    }
+    return (
+      `${subject} is written ${quote(text)}, which YAML reads as null; write ` +
+      `${entry('null')} to send null, or ${entry(JSON.stringify(text))} to send the text`
+    )
+  }
+  if (typeof value === 'boolean') {
+    return (
+      `${subject} is written ${quote(text)}, which YAML reads as the boolean ${sent}; write ` +
+      `${entry(sent)} to send a boolean, or ${entry(JSON.stringify(text))} to send the text`
+    )
+  }
+  const radix = /^[-+]?0[xXoO]/.test(text)
+  const exact = Number.isFinite(value) && sameDecimal(text, sent)
+  // Whether writing the number as it is sent keeps the value the author wrote.
+  const keepsValue = radix ? Number.isSafeInteger(value) : exact
+  const problem = !Number.isFinite(value)
+    ? 'is a number JSON cannot hold (too large, infinite or not a number), so it would be sent as null'
+    : radix
+      ? 'is read as a hexadecimal or octal number, so it would be sent in decimal'
+      : /^[-+]?0\d/.test(text)
+        ? 'has a leading zero, which a number drops'
+        : !exact
+          ? 'has more digits than a number keeps exactly (integers beyond 2^53 = ' +
+            '9007199254740992 lose their last digits), so it would be sent rounded'
+          : 'is a number, which is sent in its shortest form (no "+", trailing zeros, exponent ' +
+            'or sign of -0)'
+  if (!showValue) {
+    return (
+      `${subject} ${problem}; put the value in quotes, exactly as the file writes it: ` +
+      `${entry('"…"')} (values are shown only for definitions of type "config")`
+    )
+  }
+  const alternative = keepsValue ? `, or ${entry(sent)} to send the number` : ''
+  return (
+    `${subject} ${problem} (${text} would be sent as ${sent}); put it in quotes to send it as ` +
+    `written: ${entry(JSON.stringify(text))}${alternative}`
+  )
+}
+
+/** `PIN: "0123"` (YAML), `"PIN": "0123"` (JSON), or a list item. */
+function fixEntry(
+  key: string | number | undefined,
+  value: string,
+  syntax: 'json' | 'yaml'
+): string {
+  if (typeof key !== 'string') return syntax === 'yaml' ? `- ${value}` : value
+  const shown = syntax === 'yaml' && /^[A-Za-z_][\w.-]*$/.test(key) ? key : JSON.stringify(key)
+  return `${shown}: ${value}`
+}
+
+/**
+ * Whether two decimal numerals have the same value (`1.50` and `1.5`, `1e3` and `1000`, `-0`
+ * and `0`), compared as digits, never through floating point.
+ */
+function sameDecimal(a: string, b: string): boolean {
+  const canonical = (numeral: string): string | undefined => {
+    const m = /^([-+]?)(\d*)(?:\.(\d*))?(?:[eE]([-+]?\d+))?$/.exec(numeral)
+    if (m === null) return undefined
+    const [, sign = '', whole = '', fraction = '', exponent = '0'] = m
+    let digits = `${whole}${fraction}`.replace(/^0+/, '')
+    if (digits === '') return '0'
+    let shift = BigInt(exponent) - BigInt(fraction.length)
+    const trimmed = digits.replace(/0+$/, '')
+    shift += BigInt(digits.length - trimmed.length)
+    digits = trimmed
+    return `${sign === '-' ? '-' : ''}${digits}e${shift}`
+  }
+  const x = canonical(a)
+  return x !== undefined && x === canonical(b)
 }

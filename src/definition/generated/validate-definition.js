@@ -25,7 +25,7 @@ const schema11 = {
   $id: 'https://northflank.com/schemas/create-global-secret-request.json',
   title: 'Northflank global secret (create request body)',
   description:
-    "Request body of POST /v1/secrets. Patterns are the API page's, except description and selfHostedVcsId, which are fixed as api-notes.md explains. Unknown keys are allowed: they are passed through to the API.",
+    "Request body of POST /v1/secrets. Patterns are the API page's, except description and selfHostedVcsId, which are fixed as api-notes.md explains. Unknown keys are not refused here: validate.ts reports them (errors, or warnings with allow-unknown-fields) with a did-you-mean, which this schema could not.",
   type: 'object',
   required: ['name', 'type'],
   properties: {
@@ -44,7 +44,18 @@ const schema11 = {
     },
     secrets: {
       type: 'object',
-      properties: { values: { type: 'object' }, files: { type: 'object' } }
+      properties: {
+        values: { type: 'object' },
+        files: {
+          $comment:
+            'Northflank documents files only for project secret groups: {"/dir/file": {"data": "<base64>", "encoding": "utf-8"}}. Checked that far and no further (api-notes.md).',
+          type: 'object',
+          additionalProperties: {
+            type: 'object',
+            properties: { data: { type: 'string' }, encoding: { type: 'string' } }
+          }
+        }
+      }
     },
     type: { type: 'string', enum: ['secret', 'config'] },
     gitops: {
@@ -261,8 +272,75 @@ function validate10(
         }
         if (data2.files !== undefined) {
           let data4 = data2.files
-          if (!(data4 && typeof data4 == 'object' && !Array.isArray(data4))) {
-            const err10 = {
+          if (data4 && typeof data4 == 'object' && !Array.isArray(data4)) {
+            for (const key0 in data4) {
+              let data5 = data4[key0]
+              if (data5 && typeof data5 == 'object' && !Array.isArray(data5)) {
+                if (data5.data !== undefined) {
+                  if (typeof data5.data !== 'string') {
+                    const err10 = {
+                      instancePath:
+                        instancePath +
+                        '/secrets/files/' +
+                        key0.replace(/~/g, '~0').replace(/\//g, '~1') +
+                        '/data',
+                      schemaPath:
+                        '#/properties/secrets/properties/files/additionalProperties/properties/data/type',
+                      keyword: 'type',
+                      params: { type: 'string' },
+                      message: 'must be string'
+                    }
+                    if (vErrors === null) {
+                      vErrors = [err10]
+                    } else {
+                      vErrors.push(err10)
+                    }
+                    errors++
+                  }
+                }
+                if (data5.encoding !== undefined) {
+                  if (typeof data5.encoding !== 'string') {
+                    const err11 = {
+                      instancePath:
+                        instancePath +
+                        '/secrets/files/' +
+                        key0.replace(/~/g, '~0').replace(/\//g, '~1') +
+                        '/encoding',
+                      schemaPath:
+                        '#/properties/secrets/properties/files/additionalProperties/properties/encoding/type',
+                      keyword: 'type',
+                      params: { type: 'string' },
+                      message: 'must be string'
+                    }
+                    if (vErrors === null) {
+                      vErrors = [err11]
+                    } else {
+                      vErrors.push(err11)
+                    }
+                    errors++
+                  }
+                }
+              } else {
+                const err12 = {
+                  instancePath:
+                    instancePath +
+                    '/secrets/files/' +
+                    key0.replace(/~/g, '~0').replace(/\//g, '~1'),
+                  schemaPath: '#/properties/secrets/properties/files/additionalProperties/type',
+                  keyword: 'type',
+                  params: { type: 'object' },
+                  message: 'must be object'
+                }
+                if (vErrors === null) {
+                  vErrors = [err12]
+                } else {
+                  vErrors.push(err12)
+                }
+                errors++
+              }
+            }
+          } else {
+            const err13 = {
               instancePath: instancePath + '/secrets/files',
               schemaPath: '#/properties/secrets/properties/files/type',
               keyword: 'type',
@@ -270,15 +348,15 @@ function validate10(
               message: 'must be object'
             }
             if (vErrors === null) {
-              vErrors = [err10]
+              vErrors = [err13]
             } else {
-              vErrors.push(err10)
+              vErrors.push(err13)
             }
             errors++
           }
         }
       } else {
-        const err11 = {
+        const err14 = {
           instancePath: instancePath + '/secrets',
           schemaPath: '#/properties/secrets/type',
           keyword: 'type',
@@ -286,17 +364,17 @@ function validate10(
           message: 'must be object'
         }
         if (vErrors === null) {
-          vErrors = [err11]
+          vErrors = [err14]
         } else {
-          vErrors.push(err11)
+          vErrors.push(err14)
         }
         errors++
       }
     }
     if (data.type !== undefined) {
-      let data5 = data.type
-      if (typeof data5 !== 'string') {
-        const err12 = {
+      let data8 = data.type
+      if (typeof data8 !== 'string') {
+        const err15 = {
           instancePath: instancePath + '/type',
           schemaPath: '#/properties/type/type',
           keyword: 'type',
@@ -304,14 +382,14 @@ function validate10(
           message: 'must be string'
         }
         if (vErrors === null) {
-          vErrors = [err12]
+          vErrors = [err15]
         } else {
-          vErrors.push(err12)
+          vErrors.push(err15)
         }
         errors++
       }
-      if (!(data5 === 'secret' || data5 === 'config')) {
-        const err13 = {
+      if (!(data8 === 'secret' || data8 === 'config')) {
+        const err16 = {
           instancePath: instancePath + '/type',
           schemaPath: '#/properties/type/enum',
           keyword: 'enum',
@@ -319,68 +397,23 @@ function validate10(
           message: 'must be equal to one of the allowed values'
         }
         if (vErrors === null) {
-          vErrors = [err13]
+          vErrors = [err16]
         } else {
-          vErrors.push(err13)
+          vErrors.push(err16)
         }
         errors++
       }
     }
     if (data.gitops !== undefined) {
-      let data6 = data.gitops
-      if (data6 && typeof data6 == 'object' && !Array.isArray(data6)) {
-        if (data6.vcsService === undefined) {
-          const err14 = {
+      let data9 = data.gitops
+      if (data9 && typeof data9 == 'object' && !Array.isArray(data9)) {
+        if (data9.vcsService === undefined) {
+          const err17 = {
             instancePath: instancePath + '/gitops',
             schemaPath: '#/properties/gitops/required',
             keyword: 'required',
             params: { missingProperty: 'vcsService' },
             message: "must have required property '" + 'vcsService' + "'"
-          }
-          if (vErrors === null) {
-            vErrors = [err14]
-          } else {
-            vErrors.push(err14)
-          }
-          errors++
-        }
-        if (data6.repoUrl === undefined) {
-          const err15 = {
-            instancePath: instancePath + '/gitops',
-            schemaPath: '#/properties/gitops/required',
-            keyword: 'required',
-            params: { missingProperty: 'repoUrl' },
-            message: "must have required property '" + 'repoUrl' + "'"
-          }
-          if (vErrors === null) {
-            vErrors = [err15]
-          } else {
-            vErrors.push(err15)
-          }
-          errors++
-        }
-        if (data6.branch === undefined) {
-          const err16 = {
-            instancePath: instancePath + '/gitops',
-            schemaPath: '#/properties/gitops/required',
-            keyword: 'required',
-            params: { missingProperty: 'branch' },
-            message: "must have required property '" + 'branch' + "'"
-          }
-          if (vErrors === null) {
-            vErrors = [err16]
-          } else {
-            vErrors.push(err16)
-          }
-          errors++
-        }
-        if (data6.filePath === undefined) {
-          const err17 = {
-            instancePath: instancePath + '/gitops',
-            schemaPath: '#/properties/gitops/required',
-            keyword: 'required',
-            params: { missingProperty: 'filePath' },
-            message: "must have required property '" + 'filePath' + "'"
           }
           if (vErrors === null) {
             vErrors = [err17]
@@ -389,67 +422,57 @@ function validate10(
           }
           errors++
         }
-        if (data6.vcsService !== undefined) {
-          let data7 = data6.vcsService
-          if (typeof data7 !== 'string') {
-            const err18 = {
+        if (data9.repoUrl === undefined) {
+          const err18 = {
+            instancePath: instancePath + '/gitops',
+            schemaPath: '#/properties/gitops/required',
+            keyword: 'required',
+            params: { missingProperty: 'repoUrl' },
+            message: "must have required property '" + 'repoUrl' + "'"
+          }
+          if (vErrors === null) {
+            vErrors = [err18]
+          } else {
+            vErrors.push(err18)
+          }
+          errors++
+        }
+        if (data9.branch === undefined) {
+          const err19 = {
+            instancePath: instancePath + '/gitops',
+            schemaPath: '#/properties/gitops/required',
+            keyword: 'required',
+            params: { missingProperty: 'branch' },
+            message: "must have required property '" + 'branch' + "'"
+          }
+          if (vErrors === null) {
+            vErrors = [err19]
+          } else {
+            vErrors.push(err19)
+          }
+          errors++
+        }
+        if (data9.filePath === undefined) {
+          const err20 = {
+            instancePath: instancePath + '/gitops',
+            schemaPath: '#/properties/gitops/required',
+            keyword: 'required',
+            params: { missingProperty: 'filePath' },
+            message: "must have required property '" + 'filePath' + "'"
+          }
+          if (vErrors === null) {
+            vErrors = [err20]
+          } else {
+            vErrors.push(err20)
+          }
+          errors++
+        }
+        if (data9.vcsService !== undefined) {
+          let data10 = data9.vcsService
+          if (typeof data10 !== 'string') {
+            const err21 = {
               instancePath: instancePath + '/gitops/vcsService',
               schemaPath: '#/properties/gitops/properties/vcsService/type',
-              keyword: 'type',
-              params: { type: 'string' },
-              message: 'must be string'
-            }
-            if (vErrors === null) {
-              vErrors = [err18]
-            } else {
-              vErrors.push(err18)
-            }
-            errors++
-          }
-          if (!(
-            data7 === 'bitbucket' ||
-            data7 === 'gitlab' ||
-            data7 === 'github' ||
-            data7 === 'self-hosted' ||
-            data7 === 'azure'
-          )) {
-            const err19 = {
-              instancePath: instancePath + '/gitops/vcsService',
-              schemaPath: '#/properties/gitops/properties/vcsService/enum',
-              keyword: 'enum',
-              params: { allowedValues: schema11.properties.gitops.properties.vcsService.enum },
-              message: 'must be equal to one of the allowed values'
-            }
-            if (vErrors === null) {
-              vErrors = [err19]
-            } else {
-              vErrors.push(err19)
-            }
-            errors++
-          }
-        }
-        if (data6.selfHostedVcsId !== undefined) {
-          let data8 = data6.selfHostedVcsId
-          if (typeof data8 === 'string') {
-            if (!pattern2.test(data8)) {
-              const err20 = {
-                instancePath: instancePath + '/gitops/selfHostedVcsId',
-                schemaPath: '#/properties/gitops/properties/selfHostedVcsId/pattern',
-                keyword: 'pattern',
-                params: { pattern: '^(?:[A-Za-z0-9-]+|[0-9a-f]{24})$' },
-                message: 'must match pattern "' + '^(?:[A-Za-z0-9-]+|[0-9a-f]{24})$' + '"'
-              }
-              if (vErrors === null) {
-                vErrors = [err20]
-              } else {
-                vErrors.push(err20)
-              }
-              errors++
-            }
-          } else {
-            const err21 = {
-              instancePath: instancePath + '/gitops/selfHostedVcsId',
-              schemaPath: '#/properties/gitops/properties/selfHostedVcsId/type',
               keyword: 'type',
               params: { type: 'string' },
               message: 'must be string'
@@ -461,15 +484,19 @@ function validate10(
             }
             errors++
           }
-        }
-        if (data6.accountLogin !== undefined) {
-          if (typeof data6.accountLogin !== 'string') {
+          if (!(
+            data10 === 'bitbucket' ||
+            data10 === 'gitlab' ||
+            data10 === 'github' ||
+            data10 === 'self-hosted' ||
+            data10 === 'azure'
+          )) {
             const err22 = {
-              instancePath: instancePath + '/gitops/accountLogin',
-              schemaPath: '#/properties/gitops/properties/accountLogin/type',
-              keyword: 'type',
-              params: { type: 'string' },
-              message: 'must be string'
+              instancePath: instancePath + '/gitops/vcsService',
+              schemaPath: '#/properties/gitops/properties/vcsService/enum',
+              keyword: 'enum',
+              params: { allowedValues: schema11.properties.gitops.properties.vcsService.enum },
+              message: 'must be equal to one of the allowed values'
             }
             if (vErrors === null) {
               vErrors = [err22]
@@ -479,9 +506,60 @@ function validate10(
             errors++
           }
         }
-        if (data6.vcsLinkId !== undefined) {
-          if (typeof data6.vcsLinkId !== 'string') {
-            const err23 = {
+        if (data9.selfHostedVcsId !== undefined) {
+          let data11 = data9.selfHostedVcsId
+          if (typeof data11 === 'string') {
+            if (!pattern2.test(data11)) {
+              const err23 = {
+                instancePath: instancePath + '/gitops/selfHostedVcsId',
+                schemaPath: '#/properties/gitops/properties/selfHostedVcsId/pattern',
+                keyword: 'pattern',
+                params: { pattern: '^(?:[A-Za-z0-9-]+|[0-9a-f]{24})$' },
+                message: 'must match pattern "' + '^(?:[A-Za-z0-9-]+|[0-9a-f]{24})$' + '"'
+              }
+              if (vErrors === null) {
+                vErrors = [err23]
+              } else {
+                vErrors.push(err23)
+              }
+              errors++
+            }
+          } else {
+            const err24 = {
+              instancePath: instancePath + '/gitops/selfHostedVcsId',
+              schemaPath: '#/properties/gitops/properties/selfHostedVcsId/type',
+              keyword: 'type',
+              params: { type: 'string' },
+              message: 'must be string'
+            }
+            if (vErrors === null) {
+              vErrors = [err24]
+            } else {
+              vErrors.push(err24)
+            }
+            errors++
+          }
+        }
+        if (data9.accountLogin !== undefined) {
+          if (typeof data9.accountLogin !== 'string') {
+            const err25 = {
+              instancePath: instancePath + '/gitops/accountLogin',
+              schemaPath: '#/properties/gitops/properties/accountLogin/type',
+              keyword: 'type',
+              params: { type: 'string' },
+              message: 'must be string'
+            }
+            if (vErrors === null) {
+              vErrors = [err25]
+            } else {
+              vErrors.push(err25)
+            }
+            errors++
+          }
+        }
+        if (data9.vcsLinkId !== undefined) {
+          if (typeof data9.vcsLinkId !== 'string') {
+            const err26 = {
               instancePath: instancePath + '/gitops/vcsLinkId',
               schemaPath: '#/properties/gitops/properties/vcsLinkId/type',
               keyword: 'type',
@@ -489,18 +567,18 @@ function validate10(
               message: 'must be string'
             }
             if (vErrors === null) {
-              vErrors = [err23]
+              vErrors = [err26]
             } else {
-              vErrors.push(err23)
+              vErrors.push(err26)
             }
             errors++
           }
         }
-        if (data6.repoUrl !== undefined) {
-          let data11 = data6.repoUrl
-          if (typeof data11 === 'string') {
-            if (func2(data11) > 2048) {
-              const err24 = {
+        if (data9.repoUrl !== undefined) {
+          let data14 = data9.repoUrl
+          if (typeof data14 === 'string') {
+            if (func2(data14) > 2048) {
+              const err27 = {
                 instancePath: instancePath + '/gitops/repoUrl',
                 schemaPath: '#/properties/gitops/properties/repoUrl/maxLength',
                 keyword: 'maxLength',
@@ -508,14 +586,14 @@ function validate10(
                 message: 'must NOT have more than 2048 characters'
               }
               if (vErrors === null) {
-                vErrors = [err24]
+                vErrors = [err27]
               } else {
-                vErrors.push(err24)
+                vErrors.push(err27)
               }
               errors++
             }
-            if (!pattern3.test(data11)) {
-              const err25 = {
+            if (!pattern3.test(data14)) {
+              const err28 = {
                 instancePath: instancePath + '/gitops/repoUrl',
                 schemaPath: '#/properties/gitops/properties/repoUrl/pattern',
                 keyword: 'pattern',
@@ -529,57 +607,6 @@ function validate10(
                   '"'
               }
               if (vErrors === null) {
-                vErrors = [err25]
-              } else {
-                vErrors.push(err25)
-              }
-              errors++
-            }
-          } else {
-            const err26 = {
-              instancePath: instancePath + '/gitops/repoUrl',
-              schemaPath: '#/properties/gitops/properties/repoUrl/type',
-              keyword: 'type',
-              params: { type: 'string' },
-              message: 'must be string'
-            }
-            if (vErrors === null) {
-              vErrors = [err26]
-            } else {
-              vErrors.push(err26)
-            }
-            errors++
-          }
-        }
-        if (data6.branch !== undefined) {
-          if (typeof data6.branch !== 'string') {
-            const err27 = {
-              instancePath: instancePath + '/gitops/branch',
-              schemaPath: '#/properties/gitops/properties/branch/type',
-              keyword: 'type',
-              params: { type: 'string' },
-              message: 'must be string'
-            }
-            if (vErrors === null) {
-              vErrors = [err27]
-            } else {
-              vErrors.push(err27)
-            }
-            errors++
-          }
-        }
-        if (data6.filePath !== undefined) {
-          let data13 = data6.filePath
-          if (typeof data13 === 'string') {
-            if (!pattern4.test(data13)) {
-              const err28 = {
-                instancePath: instancePath + '/gitops/filePath',
-                schemaPath: '#/properties/gitops/properties/filePath/pattern',
-                keyword: 'pattern',
-                params: { pattern: '^\\/([a-zA-Z0-9-._]+\\/)*[a-zA-Z0-9-._]+$' },
-                message: 'must match pattern "' + '^\\/([a-zA-Z0-9-._]+\\/)*[a-zA-Z0-9-._]+$' + '"'
-              }
-              if (vErrors === null) {
                 vErrors = [err28]
               } else {
                 vErrors.push(err28)
@@ -588,8 +615,8 @@ function validate10(
             }
           } else {
             const err29 = {
-              instancePath: instancePath + '/gitops/filePath',
-              schemaPath: '#/properties/gitops/properties/filePath/type',
+              instancePath: instancePath + '/gitops/repoUrl',
+              schemaPath: '#/properties/gitops/properties/repoUrl/type',
               keyword: 'type',
               params: { type: 'string' },
               message: 'must be string'
@@ -602,8 +629,59 @@ function validate10(
             errors++
           }
         }
+        if (data9.branch !== undefined) {
+          if (typeof data9.branch !== 'string') {
+            const err30 = {
+              instancePath: instancePath + '/gitops/branch',
+              schemaPath: '#/properties/gitops/properties/branch/type',
+              keyword: 'type',
+              params: { type: 'string' },
+              message: 'must be string'
+            }
+            if (vErrors === null) {
+              vErrors = [err30]
+            } else {
+              vErrors.push(err30)
+            }
+            errors++
+          }
+        }
+        if (data9.filePath !== undefined) {
+          let data16 = data9.filePath
+          if (typeof data16 === 'string') {
+            if (!pattern4.test(data16)) {
+              const err31 = {
+                instancePath: instancePath + '/gitops/filePath',
+                schemaPath: '#/properties/gitops/properties/filePath/pattern',
+                keyword: 'pattern',
+                params: { pattern: '^\\/([a-zA-Z0-9-._]+\\/)*[a-zA-Z0-9-._]+$' },
+                message: 'must match pattern "' + '^\\/([a-zA-Z0-9-._]+\\/)*[a-zA-Z0-9-._]+$' + '"'
+              }
+              if (vErrors === null) {
+                vErrors = [err31]
+              } else {
+                vErrors.push(err31)
+              }
+              errors++
+            }
+          } else {
+            const err32 = {
+              instancePath: instancePath + '/gitops/filePath',
+              schemaPath: '#/properties/gitops/properties/filePath/type',
+              keyword: 'type',
+              params: { type: 'string' },
+              message: 'must be string'
+            }
+            if (vErrors === null) {
+              vErrors = [err32]
+            } else {
+              vErrors.push(err32)
+            }
+            errors++
+          }
+        }
       } else {
-        const err30 = {
+        const err33 = {
           instancePath: instancePath + '/gitops',
           schemaPath: '#/properties/gitops/type',
           keyword: 'type',
@@ -611,15 +689,15 @@ function validate10(
           message: 'must be object'
         }
         if (vErrors === null) {
-          vErrors = [err30]
+          vErrors = [err33]
         } else {
-          vErrors.push(err30)
+          vErrors.push(err33)
         }
         errors++
       }
     }
   } else {
-    const err31 = {
+    const err34 = {
       instancePath,
       schemaPath: '#/type',
       keyword: 'type',
@@ -627,9 +705,9 @@ function validate10(
       message: 'must be object'
     }
     if (vErrors === null) {
-      vErrors = [err31]
+      vErrors = [err34]
     } else {
-      vErrors.push(err31)
+      vErrors.push(err34)
     }
     errors++
   }
