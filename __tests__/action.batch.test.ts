@@ -113,8 +113,19 @@ describe('batches (bundled action)', () => {
       'secrets/b.yaml:1',
       'secrets/c.yaml:2'
     ])
-    expect(resultsOf(result).map((r) => r.outcome)).toEqual(['validated', 'failed', 'failed'])
+    // Every outcome agrees with the failed step; the valid one says so, and names itself, as does
+    // Charlie, whose name is valid although its type is not.
+    expect(resultsOf(result)).toEqual([
+      { name: 'Alpha', id: 'alpha', outcome: 'failed', file: 'secrets/a.yaml' },
+      { name: null, id: null, outcome: 'failed', file: 'secrets/b.yaml' },
+      { name: 'Charlie', id: 'charlie', outcome: 'failed', file: 'secrets/c.yaml' }
+    ])
     expect(result.summary).toMatch(/Nothing was sent to Northflank/)
+    expect(result.summary).toContain(
+      '<code>Alpha</code>: valid, but nothing was sent: other definitions or files have errors (see annotations)'
+    )
+    expect(result.summary).toContain('<code>Charlie</code>: invalid definition (see annotations)')
+    expect(result.stdout).toMatch(/^failed {4}Charlie \(charlie\) from secrets\/c\.yaml$/m)
   })
 
   it('refuses two definitions that derive the same identifier, naming both places', async () => {

@@ -65,7 +65,7 @@ describe('dry run (bundled action)', () => {
       'secrets/bad.yaml': [
         'name: x', //                         line 1: too short
         'type: public', //                    line 2: enum
-        'descriptoin: typo here', //          line 3: unknown key → warning with suggestion
+        'descriptoin: typo here', //          line 3: unknown key → error with suggestion
         'gitops:', //                         line 4: missing required fields → parent
         '  vcsService: github',
         '  repoUrl: not a url', //            line 6: pattern
@@ -87,8 +87,7 @@ describe('dry run (bundled action)', () => {
     expect(at(2).join()).toMatch(/secret, config/)
     expect(at(4).join()).toMatch(/filePath/)
     expect(at(6).join()).toMatch(/repoUrl/)
-    const warning = run.annotations.find((a) => a.level === 'warning' && a.line === 3)
-    expect(warning?.message).toMatch(/description/)
+    expect(at(3).join()).toMatch(/unknown field "descriptoin" \(did you mean "description"\?\)/)
     expect(JSON.parse(run.outputs.results!)).toEqual([
       { name: null, id: null, outcome: 'failed', file: 'secrets/bad.yaml' }
     ])

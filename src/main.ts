@@ -54,14 +54,32 @@ async function loadAndValidate(
 }
 
 function baseResult(c: Checked): Omit<DefinitionResult, 'outcome'> {
-  const name = typeof c.definition?.name === 'string' ? c.definition.name : undefined
+  // Set whenever the name (type) is valid itself, even in a definition with other errors.
+  const { name, type } = c
   return {
     source: c.doc.source,
     position: c.doc.locate([]),
     name,
     id: name !== undefined ? deriveSecretId(name) : undefined,
-    type: c.definition?.type
+    type
   }
+}
+
+/**
+ * Results of a run that stops before sending anything: the step fails, so every outcome is
+ * `failed`, a valid definition's too (`validated` would say the run passed).
+ */
+function notSentResults(checked: Checked[], dryRun: boolean): DefinitionResult[] {
+  return checked.map((c) => ({
+    ...baseResult(c),
+    outcome: 'failed',
+    error:
+      c.definition === undefined
+        ? 'invalid definition (see annotations)'
+        : dryRun
+          ? 'valid, but other definitions or files have errors (see annotations)'
+          : 'valid, but nothing was sent: other definitions or files have errors (see annotations)'
+  }))
 }
 
 async function applyAll(settings: Settings, checked: Checked[]): Promise<DefinitionResult[]> {
@@ -115,11 +133,7 @@ export async function run(): Promise<void> {
       await report({
         ...base,
         notSent,
-        results: checked.map((c) =>
-          c.definition === undefined
-            ? { ...baseResult(c), outcome: 'failed', error: 'invalid definition (see annotations)' }
-            : { ...baseResult(c), outcome: 'validated' }
-        )
+        results: notSentResults(checked, settings.dryRun)
       })
       core.info(notSent)
       process.exitCode = core.ExitCode.Failure
