@@ -240,7 +240,7 @@ describe("Northflank's documented rules (bundled action)", () => {
     ws = makeWorkspace({
       'secrets/files.yaml': [
         'name: With Files',
-        'type: secret',
+        'type: config', // no masking: the warnings seen are the definition's own
         'secrets:',
         '  values: {}',
         '  files:',
