@@ -26,6 +26,6 @@ export interface GlobalSecretDefinition {
     [extra: string]: unknown
   }
   gitops?: GitopsSettings
-  /** Fields the page omits are passed through untouched (the real API has more). */
+  /** Unknown fields reach a valid definition only with `allow-unknown-fields`, sent as written. */
   [extra: string]: unknown
 }
