@@ -3,6 +3,7 @@
 // wrong value is reported once, naming the input and what it accepts.
 import * as core from '@actions/core'
 import { apiUrlProblem } from './northflank/api-url.js'
+import { readAgeIdentities } from './definition/sops/identities.js'
 
 export type ConflictPolicy = 'fail' | 'skip' | 'update'
 
@@ -34,6 +35,10 @@ export interface Settings {
   timeoutMs: number
   concurrency: number
   workspace: string
+  /** age identities from `sops-age-key` (or SOPS_AGE_KEY), for SOPS files; may be empty. */
+  ageIdentities: string[]
+  /** Where they came from, for messages: `Input "sops-age-key"` or `SOPS_AGE_KEY`. */
+  ageKeySource: string
 }
 
 /** Every problem with the inputs, so the user can fix them in one go. */
@@ -151,20 +156,37 @@ function readValuesFromEnv(
 }
 
 /**
+ * The age identities for SOPS files: input `sops-age-key`, else SOPS_AGE_KEY (sops's own name).
+ * Every line that is not a comment is masked the moment it is read, before any check on it.
+ */
+function readAgeKey(
+  env: NodeJS.ProcessEnv,
+  onSecret: (value: string, source: string) => void
+): { identities: string[]; source: string; problems: string[] } {
+  const input = core.getInput('sops-age-key', { trimWhitespace: false })
+  const fromInput = input.trim() !== ''
+  const source = fromInput ? 'Input "sops-age-key"' : 'SOPS_AGE_KEY'
+  const reading = readAgeIdentities(fromInput ? input : (env.SOPS_AGE_KEY ?? ''), source)
+  const label = fromInput ? 'input "sops-age-key"' : 'environment variable SOPS_AGE_KEY'
+  for (const secret of reading.secrets) onSecret(secret, label)
+  return { identities: reading.identities, source, problems: reading.problems }
+}
+
+/**
  * Reads and checks every input. Throws InputError listing every problem found.
- * `onSecret` receives the token the moment it is read, so it is masked before any message
- * (even an input error) is printed. Values from `values-from-env` are registered by main.ts
+ * `onSecret` receives the token and the age key (with where each came from) the moment they
+ * are read, so they are masked before any message (even an input error) is printed. Values from `values-from-env` are registered by main.ts
  * once the definitions' names are known (the masking policy keeps masks off public text); no
  * message quotes them before that.
  */
 export function readSettings(
-  onSecret: (value: string) => void,
+  onSecret: (value: string, source: string) => void,
   env: NodeJS.ProcessEnv = process.env
 ): Settings {
   const problems: string[] = []
 
   const token = readTrimmed('api-token') || (env.NORTHFLANK_API_TOKEN ?? '').trim()
-  if (token !== '') onSecret(token)
+  if (token !== '') onSecret(token, 'input "api-token"')
   const problemsBefore = problems.length
   const dryRun = parseBoolean('dry-run', readTrimmed('dry-run'), problems)
   // With an unreadable dry-run there is no telling whether a token is needed.
@@ -237,6 +259,9 @@ export function readSettings(
 
   const valuesFromEnv = readValuesFromEnv(readTrimmed('values-from-env'), env, problems)
 
+  const age = readAgeKey(env, onSecret)
+  problems.push(...age.problems)
+
   if (problems.length > 0) throw new InputError(problems)
 
   const optional = (name: string): string | undefined => readTrimmed(name) || undefined
@@ -257,6 +282,8 @@ export function readSettings(
     apiUrl,
     timeoutMs: Math.round(timeoutSeconds * 1000),
     concurrency,
-    workspace: env.GITHUB_WORKSPACE || process.cwd()
+    workspace: env.GITHUB_WORKSPACE || process.cwd(),
+    ageIdentities: age.identities,
+    ageKeySource: age.source
   }
 }

@@ -1,11 +1,12 @@
 // Orchestration only: inputs → load → validate → apply → report.
 import * as core from '@actions/core'
 import { readSettings, InputError, type Settings } from './inputs.js'
-import { loadDefinitions, deriveSecretId } from './definition/index.js'
+import { deriveSecretId, loadDefinitions } from './definition/index.js'
 import { prepareDefinitions, type PreparedDefinition } from './definition/prepare.js'
 import type { GlobalSecretDefinition } from './definition/secret-definition.js'
 import {
   addRunFactsAsPublicText,
+  registerDecryptedSecrets,
   registerRunSecrets,
   registerSecret,
   annotateDiagnostics,
@@ -37,7 +38,12 @@ async function loadAndValidate(
   const loaded = await loadDefinitions({
     files: settings.files,
     inline: settings.inline,
-    workspace: settings.workspace
+    workspace: settings.workspace,
+    sops: {
+      identities: settings.ageIdentities,
+      keySource: settings.ageKeySource,
+      dryRun: settings.dryRun
+    }
   })
   // Mask what the files hold before any diagnostic about them is printed.
   registerRunSecrets({
@@ -47,6 +53,8 @@ async function loadAndValidate(
     valuesFromEnv: settings.valuesFromEnv,
     publicText: [settings.teamId, settings.apiUrl]
   })
+  // Every value decrypted from a SOPS file is a secret too, whatever the definition's type.
+  registerDecryptedSecrets(loaded.documents)
   const { prepared, diagnostics } = prepareDefinitions(loaded.documents, settings)
   const all = [...loaded.diagnostics, ...diagnostics]
   annotateDiagnostics(all)
@@ -121,7 +129,7 @@ async function report(run: RunReport): Promise<void> {
 export async function run(): Promise<void> {
   try {
     addRunFactsAsPublicText()
-    const settings = readSettings((token) => registerSecret(token, { key: 'input "api-token"' }))
+    const settings = readSettings((value, source) => registerSecret(value, { key: source }))
 
     const { checked, errors } = await loadAndValidate(settings)
     const base: Omit<RunReport, 'results'> = { dryRun: settings.dryRun, teamId: settings.teamId }

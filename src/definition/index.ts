@@ -4,6 +4,8 @@ import path from 'node:path'
 import { mapWithConcurrency } from '../pool.js'
 import { readDefinitionFile, resolveDefinitionFiles, workspaceRoot } from './files.js'
 import { parseDefinitionText } from './parse.js'
+import type { SopsOptions } from './sops/open.js'
+import { holdsSops } from './sops/state.js'
 import type { Diagnostic, ParsedDocument } from './types.js'
 
 export { resolveDefinitionFiles, readDefinitionFile, workspaceRoot } from './files.js'
@@ -16,6 +18,10 @@ export type { DefinitionOverrides } from './overrides.js'
 export { validateDefinition, validateBatch } from './validate.js'
 export type { ValidateOptions, ValidationResult } from './validate.js'
 export { MAX_DEFINITION_SIZE, MAX_DEPTH } from './internal.js'
+export { readAgeIdentities } from './sops/identities.js'
+export type { AgeKeyReading } from './sops/identities.js'
+export { decryptedLeaves, isUnchecked } from './sops/state.js'
+export type { SopsOptions } from './sops/open.js'
 export type * from './types.js'
 export type {
   GlobalSecretDefinition,
@@ -30,6 +36,11 @@ export interface LoadRequest {
   /** The `definition` input; when it is not blank it is used and `files` is ignored. */
   inline?: string
   workspace: string
+  /**
+   * How to open SOPS files (the age identities and whether the run is a dry run). Unset: no
+   * key, not a dry run, so a SOPS file is an error rather than something passed on unread.
+   */
+  sops?: SopsOptions
 }
 
 export interface LoadResult {
@@ -42,7 +53,25 @@ export interface LoadResult {
 /** Files read (and parsed) at once: enough to keep the disk busy, few open handles. */
 const READ_CONCURRENCY = 16
 
+/**
+ * Reads every definition of the run. SOPS files are decrypted in memory (and their MAC checked)
+ * here, before anything validates them; the code for it is loaded only when a run holds one.
+ */
 export async function loadDefinitions(req: LoadRequest): Promise<LoadResult> {
+  const read = await readDefinitions(req)
+  if (!holdsSops(read.documents)) return read
+  const { openSopsDocuments } = await import('./sops/open.js')
+  const opened = await openSopsDocuments(
+    read.documents,
+    req.sops ?? { identities: [], keySource: 'Input "sops-age-key"', dryRun: false }
+  )
+  return {
+    documents: opened.documents,
+    diagnostics: [...read.diagnostics, ...opened.diagnostics]
+  }
+}
+
+async function readDefinitions(req: LoadRequest): Promise<LoadResult> {
   const patterns = req.files.map((f) => f.trim()).filter((f) => f !== '')
   if (req.inline !== undefined && req.inline.trim() !== '') {
     const parsed = await parseDefinitionText(req.inline, { format: 'auto' })

@@ -56,7 +56,8 @@ export function applyOverrides(doc: ParsedDocument, o: DefinitionOverrides): Par
     // Paths are the same as in the original, so its positions still apply.
     locate: (path, which) => doc.locate(path, which),
     overrides,
-    ...(doc.changedScalars === undefined ? {} : { changedScalars: doc.changedScalars })
+    ...(doc.changedScalars === undefined ? {} : { changedScalars: doc.changedScalars }),
+    ...(doc.sops === undefined ? {} : { sops: doc.sops })
   }
 }
 

@@ -7,7 +7,8 @@ export interface SourcePosition {
   column: number
 }
 
-export type Severity = 'error' | 'warning'
+/** `notice`: worth knowing, not a problem (e.g. encrypted values a dry run without key could not check). */
+export type Severity = 'error' | 'warning' | 'notice'
 
 /** One problem found while reading, parsing or validating a definition. */
 export interface Diagnostic {
@@ -63,6 +64,8 @@ export interface ParsedDocument {
    * `~`. Validation reports them where they would be sent as something else.
    */
   changedScalars?: readonly ChangedScalar[]
+  /** Set for a definition read from a SOPS file (see src/definition/sops/). */
+  sops?: SopsState
 }
 
 /** A scalar whose value, as JSON, is written differently from its source text (see above). */
@@ -75,6 +78,17 @@ export interface ChangedScalar {
   value: number | boolean | null
   /** The syntax it was written in, so a fix can be shown in the same syntax. */
   syntax: 'json' | 'yaml'
+}
+
+/** What a SOPS file's definition went through. */
+export interface SopsState {
+  /** Paths of the values the file keeps encrypted, by its own rules. */
+  encrypted: readonly DocumentPath[]
+  /**
+   * True: those values were decrypted and hold their plaintext. False: no key was given (a
+   * dry run); they still hold their ENC[…] text and were not checked.
+   */
+  decrypted: boolean
 }
 
 /** A path of a document whose value came from an action input rather than from the file. */

@@ -17,6 +17,7 @@ import {
 } from './internal.js'
 import type { GlobalSecretDefinition, SecretType } from './secret-definition.js'
 import type { ChangedScalar, Diagnostic, DocumentPath, ParsedDocument, Severity } from './types.js'
+import { isUnchecked } from './sops/state.js'
 
 // Mirrors of schema.json (a test keeps them equal), for messages and the extra checks.
 export const SECRET_TYPES = ['secret', 'config'] as const
@@ -86,7 +87,12 @@ export function validateDefinition(
   const diagnostics = report.diagnostics
   // Reports name a definition whenever its name is valid, even when another field is not.
   const field = (key: string): unknown =>
-    isPlainObject(value) && hasOwn(value, key) && !report.hasError([key]) ? value[key] : undefined
+    isPlainObject(value) &&
+    hasOwn(value, key) &&
+    !report.hasError([key]) &&
+    !isUnchecked(doc, [key]) // still encrypted: not a name anyone can read
+      ? value[key]
+      : undefined
   const name = field('name')
   const type = field('type')
   const fields = {
@@ -115,7 +121,7 @@ export function validateBatch(
   const seen = new Map<string, { definition: GlobalSecretDefinition; doc: ParsedDocument }>()
   const scope = teamId ? ` in team "${teamId}"` : ''
   for (const entry of defs) {
-    if (typeof entry.definition.name !== 'string') continue
+    if (typeof entry.definition.name !== 'string' || isUnchecked(entry.doc, ['name'])) continue
     const id = deriveSecretId(entry.definition.name)
     const first = seen.get(id)
     if (first === undefined) {
@@ -167,6 +173,9 @@ class Reporter {
   }
 
   add(severity: Severity, path: DocumentPath, which: 'key' | 'value', message: string): void {
+    // A value still encrypted (a SOPS file read without a key) is not checked: its ENC[…]
+    // text says nothing about the value it hides.
+    if (isUnchecked(this.doc, path)) return
     const dotted = formatPath(path)
     if (severity === 'error') this.errorPaths.add(dotted)
     const input = findOverride(this.doc, path)

@@ -13,11 +13,15 @@ function where(diagnostic: Diagnostic): string {
   return ''
 }
 
+const DIAGNOSTIC_TITLE: Record<Diagnostic['severity'], string> = {
+  error: 'Invalid definition',
+  warning: 'Definition warning',
+  notice: 'Definition notice'
+}
+
 export function annotateDiagnostics(diagnostics: readonly Diagnostic[]): void {
   for (const diagnostic of diagnostics) {
-    const properties: core.AnnotationProperties = {
-      title: diagnostic.severity === 'error' ? 'Invalid definition' : 'Definition warning'
-    }
+    const properties: core.AnnotationProperties = { title: DIAGNOSTIC_TITLE[diagnostic.severity] }
     if (diagnostic.file) {
       properties.file = diagnostic.file
       if (diagnostic.line !== undefined) properties.startLine = diagnostic.line
@@ -25,7 +29,8 @@ export function annotateDiagnostics(diagnostics: readonly Diagnostic[]): void {
     }
     const message = diagnostic.message + where(diagnostic)
     if (diagnostic.severity === 'error') core.error(message, properties)
-    else core.warning(message, properties)
+    else if (diagnostic.severity === 'warning') core.warning(message, properties)
+    else core.notice(message, properties)
   }
 }
 

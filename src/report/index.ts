@@ -6,6 +6,7 @@ export {
   redactRegistered,
   redactRegisteredDeep,
   redactSecretValues,
+  registerDecryptedSecrets,
   registerDefinitionSecrets,
   registerRunSecrets,
   registerSecret,

@@ -11,6 +11,7 @@ import { echoForms, redact, redactDeep } from '../northflank/redact.js'
 import { inert } from './text.js'
 import { deriveSecretId } from '../definition/identifier.js'
 import type { ParsedDocument } from '../definition/types.js'
+import { decryptedLeaves } from '../definition/sops/state.js'
 
 const REDACTED = '***'
 
@@ -338,6 +339,27 @@ export function registerRunSecrets(run: RunSecrets): void {
     registerSecret(entry.value, {
       key: `${entry.target ? `${entry.target}:` : ''}${entry.key} (input "values-from-env", variable ${entry.variable})`
     })
+  }
+}
+
+/**
+ * Registers every value decrypted from a SOPS file, whatever the definition's type: its author
+ * encrypted it. Call it after registerRunSecrets, which makes the run's names public text.
+ */
+export function registerDecryptedSecrets(documents: readonly ParsedDocument[]): void {
+  for (const doc of documents) {
+    const value = doc.value as { name?: unknown } | null
+    const name = typeof value?.name === 'string' ? value.name : doc.source.label
+    for (const leaf of decryptedLeaves(doc)) {
+      const position = doc.locate(leaf.path)
+      registerSecret(leaf.value, {
+        key: dotted(leaf.path),
+        definition: name,
+        file: doc.source.file,
+        line: position?.line,
+        column: position?.column
+      })
+    }
   }
 }
 

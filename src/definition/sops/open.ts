@@ -179,7 +179,7 @@ async function openOne(
         doc,
         'warning',
         [exposed[0] as string],
-        `${exposed.join(', ')} ${exposed.length === 1 ? 'is' : 'are'} encrypted in this SOPS file: reviewers cannot read ${exposed.length === 1 ? 'it' : 'them'}, a dry run without the key cannot check ${exposed.length === 1 ? 'it' : 'them'}, and decrypted values are masked in the log; keep them readable with encrypted_regex: ^(values|files)$ in .sops.yaml (then encrypt the file again)`,
+        `${exposed.join(', ')} ${exposed.length === 1 ? 'is' : 'are'} encrypted in this SOPS file: reviewers cannot read ${exposed.length === 1 ? 'it' : 'them'} and a dry run without the key cannot check ${exposed.length === 1 ? 'it' : 'them'} (and name and type are not secret: the log and summary show them); keep them readable with encrypted_regex: ^(values|files)$ in .sops.yaml (then encrypt the file again)`,
         'key'
       )
     )

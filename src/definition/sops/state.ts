@@ -59,20 +59,26 @@ function valueAt(root: unknown, path: DocumentPath): unknown {
   return current
 }
 
+/** Top-level fields that are public text whatever the file does: never masked. */
+const PUBLIC_TEXT_FIELDS = new Set(['name', 'type'])
+
 /**
- * The text of every decrypted value of a document: each is a secret, whatever the definition's
- * `type`, because its author encrypted it. Only `type` itself is left out: it can only be
- * `secret` or `config`, and masking either word would blank it from every line of the log.
+ * Every decrypted value of a document, with its path: each is a secret, whatever the
+ * definition's `type`, because its author encrypted it. `name` and `type` are left out: the
+ * action shows the name (and the identifier derived from it) as the run's public text, and
+ * `type` is `secret` or `config`, words of every log line.
  */
-export function decryptedSecrets(doc: ParsedDocument): string[] {
+export function decryptedLeaves(
+  doc: ParsedDocument
+): { path: DocumentPath; value: string | number | boolean }[] {
   const sops = doc.sops
   if (sops === undefined || !sops.decrypted) return []
-  const found: string[] = []
+  const found: { path: DocumentPath; value: string | number | boolean }[] = []
   for (const path of sops.encrypted) {
-    if (path.length === 1 && path[0] === 'type') continue
+    if (path.length === 1 && PUBLIC_TEXT_FIELDS.has(path[0] as string)) continue
     const value = valueAt(doc.value, path)
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
-      found.push(String(value))
+      found.push({ path, value })
     }
   }
   return found
