@@ -1,0 +1,312 @@
+// SOPS files through the bundled action, as a runner runs it, against the local stand-in:
+// decrypted in memory and sent without their metadata, values masked, MAC and key problems
+// stopping the whole run, dry runs with and without a key, and the file written by real sops.
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import type { StandIn } from '../tools/northflank-stand-in.js'
+import { ROOT, runAction, type ActionRun } from '../tools/run-action.js'
+import { generateAgeKey, sopsEncrypt, type AgeKeyPair, type Tree } from '../tools/sops-encrypt.js'
+import { useStandIn } from './helpers/stand-in.js'
+import { makeWorkspace, type Workspace } from './helpers/workspace.js'
+
+const TOKEN = 'nf-token-sops-4c1e'
+const PASSWORD = 'db-password-7f3a91'
+const API_KEY = 'api-key-0d5be2'
+const FIXTURES = path.join(ROOT, '__tests__/fixtures/sops')
+const REAL_FILE = readFileSync(path.join(FIXTURES, 'real-sops-3.8.1.enc.yaml'), 'utf8')
+const REAL_KEY = readFileSync(path.join(FIXTURES, 'real-sops-3.8.1.key.txt'), 'utf8')
+
+const DEFINITION = {
+  name: 'Database Credentials',
+  description: 'PostgreSQL for the API',
+  type: 'secret',
+  secrets: { values: { DATABASE_PASSWORD: PASSWORD, API_KEY, PORT: 5432 } }
+}
+const PLAIN = `name: Plain Config
+type: config
+secrets:
+  values:
+    LOG_LEVEL: info
+`
+
+const lineOf = (text: string, needle: string) =>
+  text.split('\n').findIndex((l) => l.includes(needle)) + 1
+const errorsOf = (run: ActionRun) => run.annotations.filter((a) => a.level === 'error')
+/** Every value registered with ::add-mask:: (the runner masks these). */
+const masksOf = (run: ActionRun) =>
+  run.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('::add-mask::'))
+    .map((l) => l.slice('::add-mask::'.length))
+
+describe('SOPS files (bundled action)', () => {
+  const standIn = useStandIn({ tokens: [TOKEN] })
+  let api: StandIn
+  let ws: Workspace
+  let key: AgeKeyPair
+  let other: AgeKeyPair
+  let encrypted: string
+  beforeAll(async () => {
+    key = await generateAgeKey()
+    other = await generateAgeKey()
+    encrypted = await sopsEncrypt(DEFINITION as Tree, {
+      recipients: [key.recipient],
+      rule: { encrypted_regex: '^(values|files)$' }
+    })
+  })
+  beforeEach(() => {
+    api = standIn()
+  })
+  afterEach(() => ws?.remove())
+
+  function run(
+    files: Record<string, string>,
+    inputs: Record<string, string>,
+    env: Record<string, string> = {}
+  ): Promise<ActionRun> {
+    ws = makeWorkspace(files)
+    return runAction(
+      {
+        file: Object.keys(files).join('\n'),
+        'api-url': api.url,
+        'api-token': TOKEN,
+        'timeout-seconds': '10',
+        ...inputs
+      },
+      { workspace: ws.dir, env }
+    )
+  }
+
+  it('decrypts in memory, sends the definition without its sops metadata, masks every value', async () => {
+    const result = await run(
+      { 'secrets/db.yaml': encrypted, 'secrets/plain.yaml': PLAIN },
+      { 'sops-age-key': `# created: today\n# public key: ${key.recipient}\n${key.identity}\n` }
+    )
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    const bodies = api.requests.map((r) => r.body as Record<string, unknown>)
+    expect(bodies).toHaveLength(2)
+    expect(bodies[0]).toEqual(DEFINITION)
+    for (const request of api.requests) {
+      expect(request.rawBody).not.toMatch(/sops|lastmodified|ENC\[|age1/)
+    }
+    expect(JSON.parse(result.outputs.results!)).toEqual([
+      expect.objectContaining({ name: 'Database Credentials', outcome: 'created' }),
+      expect.objectContaining({ name: 'Plain Config', outcome: 'created' })
+    ])
+    // Every decrypted value is masked (PORT too, though it is a number), and so is the key,
+    // before anything else is printed; none of them is ever printed at all.
+    const masks = masksOf(result)
+    expect(masks).toEqual(expect.arrayContaining([PASSWORD, API_KEY, '5432', key.identity]))
+    expect(result.stdout.indexOf(`::add-mask::${PASSWORD}`)).toBeLessThan(
+      result.stdout.indexOf('Database Credentials')
+    )
+    for (const secret of [PASSWORD, API_KEY, key.identity]) {
+      expect(result.everything).not.toContain(secret)
+    }
+    // …but never the public text: names, recipients, comments of the key.
+    expect(masks).not.toContain('Database Credentials')
+    expect(masks.some((m) => m.includes(key.recipient))).toBe(false)
+  })
+
+  it('takes the key from SOPS_AGE_KEY when the input is empty', async () => {
+    const result = await run(
+      { 'secrets/db.yaml': encrypted },
+      { 'dry-run': 'true', 'api-token': '' },
+      { SOPS_AGE_KEY: key.identity }
+    )
+    expect(result.code).toBe(0)
+    expect(result.annotations).toEqual([])
+    expect(result.outputs.outcome).toBe('validated')
+    expect(masksOf(result)).toEqual(expect.arrayContaining([key.identity, PASSWORD]))
+  })
+
+  it('a clear field changed after encryption fails the MAC at the file, and nothing is sent', async () => {
+    const tampered = encrypted.replace('name: Database Credentials', 'name: Other Secret')
+    const result = await run(
+      { 'secrets/db.yaml': tampered, 'secrets/plain.yaml': PLAIN },
+      {
+        'sops-age-key': key.identity
+      }
+    )
+    expect(result.code).toBe(1)
+    expect(api.requests).toEqual([])
+    expect(errorsOf(result)).toEqual([
+      expect.objectContaining({
+        file: 'secrets/db.yaml',
+        message: expect.stringContaining('the SOPS MAC does not match this file')
+      })
+    ])
+    expect(errorsOf(result)[0]!.line).toBeUndefined()
+    expect(result.everything).toContain('Nothing was sent to Northflank')
+    expect(result.everything).not.toContain(PASSWORD)
+  })
+
+  it('a changed ciphertext is an error at its line, and nothing is sent', async () => {
+    const tampered = encrypted.replace(
+      /(DATABASE_PASSWORD: ENC\[AES256_GCM,data:)(.)/,
+      (_, a, c) => a + (c === 'A' ? 'B' : 'A')
+    )
+    const result = await run({ 'secrets/db.yaml': tampered }, { 'sops-age-key': key.identity })
+    expect(result.code).toBe(1)
+    expect(api.requests).toEqual([])
+    expect(errorsOf(result)).toEqual([
+      expect.objectContaining({
+        file: 'secrets/db.yaml',
+        line: lineOf(tampered, 'DATABASE_PASSWORD'),
+        message: expect.stringContaining(
+          'the encrypted value of secrets.values.DATABASE_PASSWORD does not decrypt'
+        )
+      })
+    ])
+  })
+
+  it('a wrong key names the file’s recipients and the given key’s public key', async () => {
+    const result = await run({ 'secrets/db.yaml': encrypted }, { 'sops-age-key': other.identity })
+    expect(result.code).toBe(1)
+    expect(api.requests).toEqual([])
+    const [error] = errorsOf(result)
+    expect(error).toMatchObject({ file: 'secrets/db.yaml', line: lineOf(encrypted, 'sops:') })
+    expect(error!.message).toContain(`it is encrypted for ${key.recipient}`)
+    expect(error!.message).toContain(`holds the identities of ${other.recipient}`)
+    expect(result.everything).not.toContain(other.identity)
+  })
+
+  it('a file encrypted only for PGP says that only age is supported, and how to add age', async () => {
+    const pgp = (
+      await sopsEncrypt(DEFINITION as Tree, {
+        recipients: [],
+        metadata: {
+          pgp_keys_placeholder: null
+        }
+      })
+    )
+      .replace(/ {4}pgp: \[\]\n/, '')
+      .replace(
+        '    pgp_keys_placeholder: null\n',
+        '    pgp:\n        - created_at: "2024-01-01T00:00:00Z"\n          enc: |\n            -----BEGIN PGP MESSAGE-----\n            wcBMAyUpShfNkFB\n            -----END PGP MESSAGE-----\n          fp: FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4\n'
+      )
+    const runs: Record<string, string>[] = [{ 'sops-age-key': key.identity }, { 'dry-run': 'true' }]
+    for (const inputs of runs) {
+      const result = await run({ 'secrets/pgp.yaml': pgp }, inputs)
+      expect(result.code).toBe(1)
+      expect(errorsOf(result).map((a) => a.message)).toEqual([
+        expect.stringMatching(
+          /encrypted only for PGP; this action supports only age recipients: .*sops updatekeys FILE, or run sops -r -i --add-age age1… FILE/
+        )
+      ])
+      ws.remove()
+    }
+    expect(api.requests).toEqual([])
+  })
+
+  it('a dry run without a key validates what is clear and notes per file what it did not check', async () => {
+    const second = await sopsEncrypt({ ...DEFINITION, name: 'Cache Credentials' } as Tree, {
+      recipients: [key.recipient],
+      rule: { encrypted_regex: '^(values|files)$' }
+    })
+    const result = await run(
+      { 'secrets/db.yaml': encrypted, 'secrets/cache.yaml': second },
+      { 'dry-run': 'true', 'api-token': '' }
+    )
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    expect(JSON.parse(result.outputs.results!)).toEqual([
+      expect.objectContaining({ name: 'Database Credentials', outcome: 'validated' }),
+      expect.objectContaining({ name: 'Cache Credentials', outcome: 'validated' })
+    ])
+    expect(result.annotations).toEqual(
+      ['secrets/db.yaml', 'secrets/cache.yaml'].map((file) =>
+        expect.objectContaining({
+          level: 'notice',
+          file,
+          message: expect.stringContaining('its 3 encrypted values were not checked')
+        })
+      )
+    )
+    // What is in clear is still validated.
+    const invalid = await run(
+      { 'secrets/db.yaml': encrypted.replace('type: secret', 'type: public') },
+      { 'dry-run': 'true', 'api-token': '' }
+    )
+    expect(invalid.code).toBe(1)
+    expect(errorsOf(invalid)).toEqual([
+      expect.objectContaining({
+        line: lineOf(encrypted, 'type: secret'),
+        message: expect.stringContaining('type must be one of')
+      })
+    ])
+  })
+
+  it('a dry run with a key validates the decrypted values too, at their ENC line', async () => {
+    const bad = await sopsEncrypt({ ...DEFINITION, description: 'not <allowed>' } as Tree, {
+      recipients: [key.recipient],
+      rule: { encrypted_regex: '^(values|files|description)$' }
+    })
+    const result = await run(
+      { 'secrets/db.yaml': bad },
+      { 'dry-run': 'true', 'api-token': '', 'sops-age-key': key.identity }
+    )
+    expect(result.code).toBe(1)
+    expect(errorsOf(result)).toEqual([
+      expect.objectContaining({
+        file: 'secrets/db.yaml',
+        line: lineOf(bad, 'description: ENC['),
+        message: expect.stringContaining('description contains')
+      })
+    ])
+    // The decrypted description is a secret: registered for masking before that annotation.
+    expect(masksOf(result)).toContain('not <allowed>')
+    expect(result.stdout.indexOf('::add-mask::not <allowed>')).toBeLessThan(
+      result.stdout.indexOf('::error')
+    )
+  })
+
+  it('a run that would send, with a SOPS file and no key, is an input error naming sops-age-key', async () => {
+    const result = await run({ 'secrets/db.yaml': encrypted, 'secrets/plain.yaml': PLAIN }, {})
+    expect(result.code).toBe(1)
+    expect(api.requests).toEqual([])
+    expect(errorsOf(result).map((a) => a.message)).toEqual([
+      expect.stringMatching(
+        /^Input "sops-age-key" is empty and SOPS_AGE_KEY is not set, but secrets\/db\.yaml is a SOPS file/
+      )
+    ])
+  })
+
+  it('a malformed key is an input error that never quotes it', async () => {
+    const result = await run(
+      { 'secrets/plain.yaml': PLAIN },
+      { 'sops-age-key': 'AGE-SECRET-KEY-1oops' }
+    )
+    expect(result.code).toBe(1)
+    expect(api.requests).toEqual([])
+    expect(errorsOf(result).map((a) => a.message)).toEqual([
+      expect.stringMatching(/^Input "sops-age-key": the value is not a well-formed age identity/)
+    ])
+    expect(result.everything).not.toContain('oops')
+  })
+
+  it('opens the file written by real sops 3.8.1 with its published key', async () => {
+    const withKey = await run(
+      { 'real.yaml': REAL_FILE },
+      { 'dry-run': 'true', 'api-token': '', 'sops-age-key': REAL_KEY }
+    )
+    // It decrypts and its MAC verifies; what is left is not a global secret definition.
+    const messages = errorsOf(withKey)
+      .map((a) => a.message)
+      .join('\n')
+    expect(messages).not.toMatch(/MAC|decrypt|identit/)
+    expect(messages).toContain('missing the required field "name"')
+    expect(masksOf(withKey)).toContain('this is a secret')
+    expect(withKey.everything).not.toContain('this is a secret')
+    ws.remove()
+    const tampered = await run(
+      { 'real.yaml': REAL_FILE.replace('01:15:16Z', '01:15:17Z') },
+      { 'dry-run': 'true', 'api-token': '', 'sops-age-key': REAL_KEY }
+    )
+    expect(errorsOf(tampered).map((a) => a.message)).toEqual([
+      expect.stringContaining('the SOPS MAC does not match this file')
+    ])
+  })
+})
