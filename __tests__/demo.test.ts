@@ -16,8 +16,13 @@ describe('npm run demo', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
     expect(code).toBe(0) // exits by itself: the stand-in was stopped
     expect(out).toMatch(/Local Northflank stand-in listening on http:\/\/127\.0\.0\.1:\d+/)
-    expect(out).toMatch(/3 definitions: 3 created/)
-    expect(out).toMatch(/3 definitions: 3 updated/)
+    expect(out).toMatch(/4 definitions: 4 created/)
+    expect(out).toMatch(/4 definitions: 4 updated/)
+    // The SOPS example was decrypted with the demo key; its values never show.
+    expect(out).toMatch(
+      /created\s+Payments API \(payments-api\) from examples\/secrets\/payments-api\.sops\.yaml/
+    )
+    expect(out).not.toMatch(/sk_test_demo|whsec_demo|AGE-SECRET-KEY/)
     expect(out).toMatch(/\| Database Credentials \| database-credentials \| secret/)
     expect(out).toMatch(/results = \[\{"name":"App Config","id":"app-config","outcome":"created"/)
     expect(out).not.toContain('demo-password-not-real')

@@ -2,6 +2,8 @@
 // account needed. Starts the local stand-in, runs the bundled action on the
 // example definitions twice (create, then a rerun that updates), prints the
 // log, outputs and the job summary as a person would see them, and stops.
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import { startStandIn } from './northflank-stand-in.js'
 import { renderSummary } from './render-summary.js'
 import { ROOT, runAction, type ActionRun } from './run-action.js'
@@ -40,7 +42,10 @@ async function main(): Promise<void> {
         'database-credentials:DATABASE_PASSWORD',
         'database-credentials:DATABASE_URL=DATABASE_CONNECTION_STRING'
       ].join('\n'),
-      'on-conflict': 'update'
+      'on-conflict': 'update',
+      // examples/secrets/payments-api.sops.yaml is SOPS-encrypted for this throwaway key; in a
+      // workflow the key comes from a secret: sops-age-key: ${{ secrets.SOPS_AGE_KEY }}.
+      'sops-age-key': readFileSync(path.join(ROOT, 'examples/sops/demo-age-key.txt'), 'utf8')
     }
     const env = {
       DATABASE_USER: 'app',
