@@ -21,7 +21,13 @@ const DEFINITION = {
   name: 'Database Credentials',
   description: 'PostgreSQL for the API',
   type: 'secret',
-  secrets: { values: { DATABASE_PASSWORD: PASSWORD, API_KEY, PORT: 5432 } }
+  secrets: { values: { DATABASE_PASSWORD: PASSWORD, API_KEY, ACCOUNT: 48151623 } }
+}
+/** A config definition: its values are not secret, unless they were encrypted. */
+const CONFIG = {
+  name: 'Service Endpoints',
+  type: 'config',
+  secrets: { values: { INTERNAL_TOKEN: 'endpoint-token-93be1c', LOG_LEVEL: 'debug' } }
 }
 const PLAIN = `name: Plain Config
 type: config
@@ -34,11 +40,7 @@ const lineOf = (text: string, needle: string) =>
   text.split('\n').findIndex((l) => l.includes(needle)) + 1
 const errorsOf = (run: ActionRun) => run.annotations.filter((a) => a.level === 'error')
 /** Every value registered with ::add-mask:: (the runner masks these). */
-const masksOf = (run: ActionRun) =>
-  run.stdout
-    .split('\n')
-    .filter((l) => l.startsWith('::add-mask::'))
-    .map((l) => l.slice('::add-mask::'.length))
+const masksOf = (run: ActionRun) => run.masks
 
 describe('SOPS files (bundled action)', () => {
   const standIn = useStandIn({ tokens: [TOKEN] })
@@ -79,35 +81,48 @@ describe('SOPS files (bundled action)', () => {
   }
 
   it('decrypts in memory, sends the definition without its sops metadata, masks every value', async () => {
+    const config = await sopsEncrypt(CONFIG as Tree, {
+      recipients: [key.recipient],
+      rule: { encrypted_regex: '^(values|files)$' }
+    })
     const result = await run(
-      { 'secrets/db.yaml': encrypted, 'secrets/plain.yaml': PLAIN },
+      {
+        'secrets/db.yaml': encrypted,
+        'secrets/endpoints.yaml': config,
+        'secrets/plain.yaml': PLAIN
+      },
       { 'sops-age-key': `# created: today\n# public key: ${key.recipient}\n${key.identity}\n` }
     )
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
     const bodies = api.requests.map((r) => r.body as Record<string, unknown>)
-    expect(bodies).toHaveLength(2)
-    expect(bodies[0]).toEqual(DEFINITION)
+    expect(bodies).toHaveLength(3)
+    expect(bodies).toEqual(expect.arrayContaining([DEFINITION, CONFIG]))
     for (const request of api.requests) {
       expect(request.rawBody).not.toMatch(/sops|lastmodified|ENC\[|age1/)
     }
     expect(JSON.parse(result.outputs.results!)).toEqual([
       expect.objectContaining({ name: 'Database Credentials', outcome: 'created' }),
+      expect.objectContaining({ name: 'Service Endpoints', outcome: 'created' }),
       expect.objectContaining({ name: 'Plain Config', outcome: 'created' })
     ])
-    // Every decrypted value is masked (PORT too, though it is a number), and so is the key,
-    // before anything else is printed; none of them is ever printed at all.
+    // Every decrypted value is masked, numbers too, and so are the values of the config
+    // definition (its author encrypted them), while the plain config's are not; the key too,
+    // before anything else is printed. None of them is ever shown.
     const masks = masksOf(result)
-    expect(masks).toEqual(expect.arrayContaining([PASSWORD, API_KEY, '5432', key.identity]))
+    expect(masks).toEqual(
+      expect.arrayContaining([PASSWORD, API_KEY, '48151623', 'endpoint-token-93be1c', key.identity])
+    )
+    expect(masks).not.toContain('info')
     expect(result.stdout.indexOf(`::add-mask::${PASSWORD}`)).toBeLessThan(
       result.stdout.indexOf('Database Credentials')
     )
-    for (const secret of [PASSWORD, API_KEY, key.identity]) {
+    for (const secret of [PASSWORD, API_KEY, 'endpoint-token-93be1c', key.identity]) {
       expect(result.everything).not.toContain(secret)
     }
     // …but never the public text: names, recipients, comments of the key.
     expect(masks).not.toContain('Database Credentials')
-    expect(masks.some((m) => m.includes(key.recipient))).toBe(false)
+    expect(masks.some((m) => m.includes(key.recipient) || m.startsWith('#'))).toBe(false)
   })
 
   it('takes the key from SOPS_AGE_KEY when the input is empty', async () => {

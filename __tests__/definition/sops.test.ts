@@ -12,7 +12,7 @@ import {
   readTyped
 } from '../../src/definition/sops/go-values.js'
 import { readAgeIdentities } from '../../src/definition/sops/identities.js'
-import { decryptedSecrets } from '../../src/definition/sops/state.js'
+import { decryptedLeaves } from '../../src/definition/sops/state.js'
 import {
   generateAgeKey,
   sopsEncrypt,
@@ -82,7 +82,7 @@ describe('a file written by real sops 3.8.1', () => {
     const doc = result.documents[0]!
     expect(doc.value).toEqual({ secret: 'this is a secret' })
     expect(doc.sops).toEqual({ encrypted: [['secret']], decrypted: true })
-    expect(decryptedSecrets(doc)).toEqual(['this is a secret'])
+    expect(decryptedLeaves(doc)).toEqual([{ path: ['secret'], value: 'this is a secret' }])
     expect(doc.locate(['secret'])).toEqual({ line: 1, column: 9 })
   })
 
@@ -328,8 +328,12 @@ describe('files made by the test helper', () => {
         message: expect.stringContaining('name, type, description are encrypted in this SOPS file')
       })
     ])
-    expect(decryptedSecrets(doc)).not.toContain('secret') // `type` is never masked
-    expect(decryptedSecrets(doc)).toContain('Database Credentials')
+    // Every decrypted value is a secret but name and type, which the run shows as public text.
+    const secretPaths = decryptedLeaves(doc).map((leaf) => leaf.path.join('.'))
+    expect(secretPaths).toContain('description')
+    expect(secretPaths).toContain('secrets.values.DATABASE_PORT')
+    expect(secretPaths).not.toContain('name')
+    expect(secretPaths).not.toContain('type')
   })
 })
 
