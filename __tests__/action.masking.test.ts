@@ -1,6 +1,8 @@
 // What the runner shows when the bundle's masks are applied as the runner applies them
 // (tools/run-action.ts): secrets hidden, public text and outputs intact.
 import { afterEach, describe, expect, it } from '@jest/globals'
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import { useStandIn } from './helpers/stand-in.js'
 import { ROOT, RUN_FACTS, runAction } from '../tools/run-action.js'
 import { makeWorkspace, type Workspace } from './helpers/workspace.js'
@@ -23,7 +25,9 @@ describe('masking through the bundle', () => {
           'database-credentials:DATABASE_USER',
           'database-credentials:DATABASE_PASSWORD',
           'database-credentials:DATABASE_URL=DATABASE_CONNECTION_STRING'
-        ].join('\n')
+        ].join('\n'),
+        // examples/secrets/payments-api.sops.yaml is encrypted for this throwaway demo key.
+        'sops-age-key': readFileSync(path.join(ROOT, 'examples/sops/demo-age-key.txt'), 'utf8')
       },
       {
         workspace: ROOT,
@@ -50,6 +54,12 @@ describe('masking through the bundle', () => {
         id: 'database-credentials',
         outcome: 'created',
         file: 'examples/secrets/database-credentials.yaml'
+      },
+      {
+        name: 'Payments API',
+        id: 'payments-api',
+        outcome: 'created',
+        file: 'examples/secrets/payments-api.sops.yaml'
       },
       {
         name: 'Feature Flags',
@@ -87,9 +97,11 @@ describe('masking through the bundle', () => {
         TOKEN,
         'demo-password-not-real',
         'db.internal.example.com',
-        'require'
+        'require',
+        'sk_test_demo_4eC39HqLyjWDarjtT1zdp7dc'
       ])
     )
+    expect(run.everything).not.toMatch(/sk_test_demo|whsec_demo|acct_demo|AGE-SECRET-KEY/)
     expect(run.everything).not.toContain('demo-password-not-real')
     expect(run.everything).not.toContain(TOKEN)
     // The values too short to mask are named by key and file, never shown.

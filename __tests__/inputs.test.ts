@@ -15,7 +15,8 @@ const INPUTS = [
   'allow-unknown-fields',
   'api-url',
   'timeout-seconds',
-  'concurrency'
+  'concurrency',
+  'sops-age-key'
 ]
 const envName = (input: string): string => `INPUT_${input.toUpperCase()}`
 
@@ -40,6 +41,7 @@ describe('readSettings', () => {
   beforeEach(() => {
     for (const input of INPUTS) delete process.env[envName(input)]
     delete process.env.NORTHFLANK_API_TOKEN
+    delete process.env.SOPS_AGE_KEY
     process.env.GITHUB_WORKSPACE = '/workspace'
   })
   afterEach(() => {
@@ -62,7 +64,9 @@ describe('readSettings', () => {
       apiUrl: 'https://api.northflank.com',
       timeoutMs: 60_000,
       concurrency: 4,
-      workspace: '/workspace'
+      workspace: '/workspace',
+      ageIdentities: [],
+      ageKeySource: 'SOPS_AGE_KEY'
     })
   })
 
@@ -239,4 +243,48 @@ describe('api-url', () => {
       expect(readSettings(noop).apiUrl).toBe(url.replace(/\/$/, ''))
     }
   )
+
+  describe('sops-age-key', () => {
+    const IDENTITY = 'AGE-SECRET-KEY-1QXRVEJH9S4NQU0FPD6V79ESZQ8S6PXH3L8V40EVPTHFH6KNKD4DQ7SKC4P'
+
+    it('reads identities from the input, masking each the moment it is read', () => {
+      setInputs({
+        'api-token': 't',
+        file: 'a.yaml',
+        'sops-age-key': `# public key: age1je6kjhzuhdjy3fqptpttxjh5k8q46vygzlgtpuq3030c947pc5tqz9dqvr\n\n${IDENTITY}\n`
+      })
+      const masked: [string, string][] = []
+      const settings = readSettings((value, source) => masked.push([value, source]))
+      expect(settings.ageIdentities).toEqual([IDENTITY])
+      expect(settings.ageKeySource).toBe('Input "sops-age-key"')
+      expect(masked).toContainEqual([IDENTITY, 'input "sops-age-key"'])
+      expect(masked.some(([value]) => value.startsWith('#'))).toBe(false)
+    })
+
+    it('falls back to SOPS_AGE_KEY, and names it in problems', () => {
+      setInputs({ 'api-token': 't', file: 'a.yaml' })
+      process.env.SOPS_AGE_KEY = IDENTITY
+      expect(readSettings(noop)).toMatchObject({
+        ageIdentities: [IDENTITY],
+        ageKeySource: 'SOPS_AGE_KEY'
+      })
+      process.env.SOPS_AGE_KEY = 'not-a-key'
+      expect(problemsOf(() => readSettings(noop))).toEqual([
+        expect.stringMatching(/^SOPS_AGE_KEY: the value is not an age identity/)
+      ])
+    })
+
+    it('refuses what is not an identity without quoting it', () => {
+      setInputs({
+        'api-token': 't',
+        file: 'a.yaml',
+        'sops-age-key': `${IDENTITY}\nsecret-ish-junk`
+      })
+      const problems = problemsOf(() => readSettings(noop))
+      expect(problems).toEqual([
+        expect.stringMatching(/^Input "sops-age-key": line 2 is not an age identity/)
+      ])
+      expect(problems.join()).not.toContain('junk')
+    })
+  })
 })
