@@ -230,6 +230,11 @@ function definitionYaml(index: number): string {
 function makeWorkspace(): string {
   const workspace = mkdtempSync(path.join(tmpdir(), 'nf-bench-ws-'))
   writeFileSync(path.join(workspace, 'secret.yaml'), definitionYaml(0))
+  // The SOPS example (encrypted for the throwaway demo key): what a run holding one pays.
+  writeFileSync(
+    path.join(workspace, 'secret.sops.yaml'),
+    readFileSync(path.join(ROOT, 'examples', 'secrets', 'payments-api.sops.yaml'))
+  )
   mkdirSync(path.join(workspace, 'secrets'))
   for (let i = 1; i <= BATCH_SIZE; i++) {
     const n = String(i).padStart(3, '0')
@@ -247,6 +252,8 @@ interface StartupResult {
   floor: number[]
   dryRun: number[]
   create: number[]
+  /** Dry run of one SOPS file with its age key: the SOPS stage and age chunks loaded. */
+  sopsDryRun: number[]
 }
 
 async function measureStartup(api: StandIn, workspace: string): Promise<StartupResult> {
@@ -257,9 +264,19 @@ async function measureStartup(api: StandIn, workspace: string): Promise<StartupR
     'api-token': TOKEN,
     'timeout-seconds': '30'
   }
+  const sopsInputs = {
+    file: 'secret.sops.yaml',
+    'dry-run': 'true',
+    'sops-age-key': readFileSync(path.join(ROOT, 'examples', 'sops', 'demo-age-key.txt'), 'utf8')
+  }
   api.setLatency(0)
-  const kinds = ['floor', 'dryRun', 'create'] as const
-  const samples: Record<(typeof kinds)[number], number[]> = { floor: [], dryRun: [], create: [] }
+  const kinds = ['floor', 'dryRun', 'create', 'sopsDryRun'] as const
+  const samples: Record<(typeof kinds)[number], number[]> = {
+    floor: [],
+    dryRun: [],
+    create: [],
+    sopsDryRun: []
+  }
   const total = WARMUP_ROUNDS + ROUNDS
   for (let round = 0; round < total; round++) {
     // Rotate the order too, so no kind always runs right after the same other one.
@@ -273,6 +290,11 @@ async function measureStartup(api: StandIn, workspace: string): Promise<StartupR
         run = await timedRun(ACTION, dryInputs, { workspace })
         if (run.code !== 0 || run.outputs.outcome !== 'validated') {
           throw describeFailure('the dry run failed', run)
+        }
+      } else if (kind === 'sopsDryRun') {
+        run = await timedRun(ACTION, sopsInputs, { workspace })
+        if (run.code !== 0 || run.outputs.outcome !== 'validated') {
+          throw describeFailure('the dry run of a SOPS file failed', run)
         }
       } else {
         api.reset() // every create is a real first create: one POST answered 200
@@ -854,7 +876,9 @@ async function main(): Promise<void> {
   const workspace = makeWorkspace()
   const api = await startStandIn({ tokens: [TOKEN], latencyMs: 0 })
   try {
-    log(`start-up: ${WARMUP_ROUNDS} warm-up + ${ROUNDS} rounds of floor / dry run / create…`)
+    log(
+      `start-up: ${WARMUP_ROUNDS} warm-up + ${ROUNDS} rounds of floor / dry run / create / SOPS dry run…`
+    )
     const startup = await measureStartup(api, workspace)
     const sizes = measureBundles()
     log('batch: 200 definitions at 50 ms per request…')
@@ -894,6 +918,11 @@ async function main(): Promise<void> {
         measured: `${ratio(create / floor)} (${ms(create)})`,
         target: `≤ ${ratio(TARGET.create)}`,
         pass: create / floor <= TARGET.create
+      },
+      {
+        metric: 'Start-up: dry run of one SOPS file, with its key / floor',
+        measured: `${ratio(median(startup.sopsDryRun) / floor)} (${ms(median(startup.sopsDryRun))})`,
+        target: 'info'
       },
       {
         metric: 'Bundle: dist/index.js / floor',
