@@ -16,7 +16,10 @@ const INPUTS = [
   'api-url',
   'timeout-seconds',
   'concurrency',
-  'sops-age-key'
+  'sops-age-key',
+  'comment-on-pr',
+  'github-token',
+  'comment-key'
 ]
 const envName = (input: string): string => `INPUT_${input.toUpperCase()}`
 
@@ -66,8 +69,36 @@ describe('readSettings', () => {
       concurrency: 4,
       workspace: '/workspace',
       ageIdentities: [],
-      ageKeySource: 'SOPS_AGE_KEY'
+      ageKeySource: 'SOPS_AGE_KEY',
+      pullRequestComment: { enabled: false, githubToken: '', key: undefined }
     })
+  })
+
+  it('reads comment-on-pr, github-token and comment-key, masking the token as it is read', () => {
+    setInputs({
+      'dry-run': 'true',
+      file: 'a.json',
+      'comment-on-pr': 'True',
+      'github-token': ' ghs_example123 ',
+      'comment-key': 'production'
+    })
+    const seen: string[] = []
+    expect(readSettings((v) => seen.push(v)).pullRequestComment).toEqual({
+      enabled: true,
+      githubToken: 'ghs_example123',
+      key: 'production'
+    })
+    expect(seen).toEqual(['ghs_example123'])
+  })
+
+  it('masks github-token even when another input is wrong, before the error is thrown', () => {
+    setInputs({ file: 'a.json', 'github-token': 'ghs_other456', 'comment-on-pr': 'sometimes' })
+    const seen: string[] = []
+    const problems = problemsOf(() => readSettings((v) => seen.push(v)))
+    expect(seen).toEqual(['ghs_other456'])
+    expect(problems).toContainEqual(
+      expect.stringMatching(/"comment-on-pr" is "sometimes"; allowed values: true, false/)
+    )
   })
 
   it('falls back to NORTHFLANK_API_TOKEN and hands the token to onSecret first', () => {

@@ -17,6 +17,16 @@ export interface ValueFromEnv {
   value: string
 }
 
+/** Where and how the run's result is posted on a pull request (see report/comment.ts). */
+export interface PullRequestCommentSettings {
+  /** `comment-on-pr`: post (and later update) one comment on the pull request. */
+  enabled: boolean
+  /** `github-token`; empty when none was passed (the comment is then skipped with a warning). */
+  githubToken: string
+  /** `comment-key`: tells apart steps that share workflow, job and step (matrix legs). */
+  key?: string
+}
+
 export interface Settings {
   /** Empty only in a dry run without a token. */
   token: string
@@ -39,6 +49,7 @@ export interface Settings {
   ageIdentities: string[]
   /** Where they came from, for messages: `Input "sops-age-key"` or `SOPS_AGE_KEY`. */
   ageKeySource: string
+  pullRequestComment: PullRequestCommentSettings
 }
 
 /** Every problem with the inputs, so the user can fix them in one go. */
@@ -261,6 +272,10 @@ export function readSettings(
 
   const age = readAgeKey(env, onSecret)
   problems.push(...age.problems)
+  // Masked even when no comment is posted: it is a credential wherever it came from.
+  const githubToken = readTrimmed('github-token')
+  if (githubToken !== '') onSecret(githubToken, 'input "github-token"')
+  const commentOnPr = parseBoolean('comment-on-pr', readTrimmed('comment-on-pr'), problems)
 
   if (problems.length > 0) throw new InputError(problems)
 
@@ -284,6 +299,11 @@ export function readSettings(
     concurrency,
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
     ageIdentities: age.identities,
-    ageKeySource: age.source
+    ageKeySource: age.source,
+    pullRequestComment: {
+      enabled: commentOnPr,
+      githubToken,
+      key: optional('comment-key')
+    }
   }
 }
