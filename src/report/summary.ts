@@ -12,7 +12,7 @@ const BADGE: Record<Outcome, string> = {
 }
 
 // Summary text is Markdown/HTML: keep user-controlled text from becoming markup.
-function escape(text: string): string {
+export function escape(text: string): string {
   return text.replace(/[&<>"'|`*_[\]\\]/g, (c) => `&#${c.charCodeAt(0)};`)
 }
 
