@@ -1,4 +1,4 @@
-// Orchestration only: inputs → load → validate → apply → report.
+// Orchestration only: inputs → load → validate → apply → report (summary, pull-request comment).
 import * as core from '@actions/core'
 import { readSettings, InputError, type Settings } from './inputs.js'
 import { deriveSecretId, loadDefinitions } from './definition/index.js'
@@ -14,6 +14,7 @@ import {
   logResults,
   writeOutputs,
   writeSummary,
+  commentOnPullRequest,
   type DefinitionResult,
   type RunReport
 } from './report/index.js'
@@ -117,13 +118,14 @@ async function applyAll(settings: Settings, checked: Checked[]): Promise<Definit
   })
 }
 
-async function report(run: RunReport): Promise<void> {
+async function report(run: RunReport, settings: Settings): Promise<void> {
   // Invalid definitions were annotated where they are wrong; a second error
   // per definition would only repeat that.
   if (!run.notSent) annotateResults(run.results)
   logResults(run)
   writeOutputs(run)
   await writeSummary(run)
+  await commentOnPullRequest(settings.pullRequestComment, run)
 }
 
 export async function run(): Promise<void> {
@@ -138,27 +140,33 @@ export async function run(): Promise<void> {
       const notSent = settings.dryRun
         ? `${errors} problem${errors === 1 ? '' : 's'} found; fix the annotated lines.`
         : `Nothing was sent to Northflank: ${errors} problem${errors === 1 ? '' : 's'} found; fix the annotated lines and run again.`
-      await report({
-        ...base,
-        notSent,
-        results: notSentResults(checked, settings.dryRun)
-      })
+      await report(
+        {
+          ...base,
+          notSent,
+          results: notSentResults(checked, settings.dryRun)
+        },
+        settings
+      )
       core.info(notSent)
       process.exitCode = core.ExitCode.Failure
       return
     }
 
     if (settings.dryRun) {
-      await report({
-        ...base,
-        results: checked.map((c) => ({ ...baseResult(c), outcome: 'validated' }))
-      })
+      await report(
+        {
+          ...base,
+          results: checked.map((c) => ({ ...baseResult(c), outcome: 'validated' }))
+        },
+        settings
+      )
       core.info('Dry run: nothing was sent to Northflank.')
       return
     }
 
     const results = await applyAll(settings, checked)
-    await report({ ...base, results })
+    await report({ ...base, results }, settings)
     const failed = results.filter((r) => r.outcome === 'failed').length
     if (failed > 0) {
       core.info(

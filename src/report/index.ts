@@ -17,6 +17,7 @@ export {
   type SecretOrigin
 } from './mask.js'
 export { inert, logLine } from './text.js'
+export { commentOnPullRequest } from './comment.js'
 export { annotateDiagnostics, annotateResults } from './annotations.js'
 export { writeOutputs } from './outputs.js'
 export { logResults } from './log.js'
