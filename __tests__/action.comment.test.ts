@@ -8,8 +8,10 @@ import path from 'node:path'
 import { BUNDLE, runAction, spawnLikeRunner, type ActionRun } from '../tools/run-action.js'
 import { startGitHubStandIn, type GitHubStandIn } from '../tools/github-stand-in.js'
 import { makeWorkspace, type Workspace } from './helpers/workspace.js'
+import { useStandIn } from './helpers/stand-in.js'
 
 const GITHUB_TOKEN = 'ghs_standIn0123456789abcdefXYZ'
+const NORTHFLANK_TOKEN = 'nf-token-comment-8d2b'
 const READ_ONLY_TOKEN = 'ghs_readOnly9876543210fedcbaQRS'
 const PR = 7
 
@@ -20,6 +22,7 @@ secrets:
     LOG_LEVEL: info
 `
 
+const northflank = useStandIn({ tokens: [NORTHFLANK_TOKEN] })
 let github: GitHubStandIn
 let ghe: GitHubStandIn
 beforeAll(async () => {
@@ -259,43 +262,63 @@ describe('comment-on-pr (bundled action, GitHub REST stand-in)', () => {
   })
 
   it('never sends a secret value, in any spelling, and escapes outside text', async () => {
-    const fileValue = 'Pa55&<w@rd>"x'
-    const envValue = 'env-value-5c1d'
+    const fileValue = 'Pa55&<w0rd>"x-9f3e'
+    const envValue = 'env-value-5c1d7a'
     ws = makeWorkspace({
       'secrets/app.yaml': `name: App Secrets\ntype: secret\nsecrets:\n  values:\n    PASSWORD: '${fileValue}'\n    API_KEY: placeholder\n`,
-      // Outside text that would be markup, a mention or a secret if not handled.
-      [`secrets/<b>@octocat|${envValue}.yaml`]: CONFIG_YAML
+      // Outside text that would be markup or a mention if not handled.
+      'secrets/<b>@octocat|x.yaml': CONFIG_YAML
     })
-    const run = await dryRunWithComment(
-      { 'values-from-env': 'app-secrets:API_KEY=APP_API_KEY' },
+    // Northflank refuses the secret and its message echoes the values, raw and JSON-escaped.
+    northflank().injectFaults({ method: 'POST', path: /secrets$/ }, [
       {
-        APP_API_KEY: envValue,
-        // Secrets in what the runner provides: the ref and the workflow's name.
-        GITHUB_REF_NAME: `feature/${fileValue}`,
-        GITHUB_WORKFLOW: `Plan ${GITHUB_TOKEN}`
+        kind: 'status',
+        status: 400,
+        body: {
+          error: {
+            status: 400,
+            id: 'err-400-echo',
+            message: `Invalid value ${fileValue} / ${JSON.stringify(fileValue)} / ${envValue}`
+          }
+        }
       }
+    ])
+    const run = await runAction(
+      {
+        file: 'secrets/*.yaml',
+        'api-token': NORTHFLANK_TOKEN,
+        'api-url': northflank().url,
+        'values-from-env': 'app-secrets:API_KEY=APP_API_KEY',
+        'comment-on-pr': 'true',
+        'github-token': GITHUB_TOKEN,
+        concurrency: '1'
+      },
+      { workspace: ws.dir, env: { ...pullRequestEnv(ws), APP_API_KEY: envValue } }
     )
-    expect(run.code).toBe(0)
+    expect(run.code).toBe(1) // the refused secret fails the step; the comment is still posted
     expect(warnings(run)).toEqual([])
     const posted = github.requests.find((r) => r.method === 'POST')?.body as { body: string }
     const body = posted.body
+    expect(body).toContain('err-400-echo') // the failure is in the comment, its values are not
     expect(body).toContain('***')
-    for (const secret of [fileValue, envValue, GITHUB_TOKEN]) {
+    for (const secret of [fileValue, envValue, GITHUB_TOKEN, NORTHFLANK_TOKEN]) {
       const forms = [
         secret,
+        JSON.stringify(secret).slice(1, -1),
         Buffer.from(secret).toString('base64'),
         encodeURIComponent(secret),
         secret.replace(/[&<>"'@|]/g, (c) => `&#${c.charCodeAt(0)};`),
         secret.replace(/[&<>"'@|]/g, (c) => `&#x${c.charCodeAt(0).toString(16)};`)
       ]
-      for (const form of forms)
+      for (const form of forms) {
         expect({ form, found: body.includes(form) }).toEqual({ form, found: false })
+      }
     }
     // The file name is text, not markup, and mentions nobody.
+    expect(body).toContain('&#60;b&#62;&#64;octocat')
     expect(body).not.toContain('<b>')
     expect(body).not.toMatch(/@octocat/)
-    expect(body).toContain('&#64;octocat')
-    // The comment holds one complete marker line and balanced tables.
+    // One complete marker line, and balanced tables.
     expect(body.split('\n')[0]).toMatch(/^<!-- [^\n]* -->$/)
     expect(body.match(/<table>/g)?.length).toBe(body.match(/<\/table>/g)?.length)
   })

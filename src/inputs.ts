@@ -185,7 +185,7 @@ function readAgeKey(
 
 /**
  * Reads and checks every input. Throws InputError listing every problem found.
- * `onSecret` receives the token and the age key (with where each came from) the moment they
+ * `onSecret` receives the tokens (api-token, github-token) and the age key (with where each came from) the moment they
  * are read, so they are masked before any message (even an input error) is printed. Values from `values-from-env` are registered by main.ts
  * once the definitions' names are known (the masking policy keeps masks off public text); no
  * message quotes them before that.
