@@ -1,7 +1,7 @@
 // The bundled action posting its result on a pull request (comment-on-pr), against a loopback
 // stand-in of GitHub's REST API: one comment per step, found again by its marker and updated,
 // never a failed run, never a secret value in what is sent.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -9,6 +9,9 @@ import { BUNDLE, runAction, spawnLikeRunner, type ActionRun } from '../tools/run
 import { startGitHubStandIn, type GitHubStandIn } from '../tools/github-stand-in.js'
 import { makeWorkspace, type Workspace } from './helpers/workspace.js'
 import { useStandIn } from './helpers/stand-in.js'
+
+// Several tests run the bundle 3 to 7 times; on a loaded 2-core machine one run can take seconds.
+jest.setTimeout(180_000)
 
 const GITHUB_TOKEN = 'ghs_standIn0123456789abcdefXYZ'
 const NORTHFLANK_TOKEN = 'nf-token-comment-8d2b'
