@@ -320,3 +320,67 @@ describe('where the check applies', () => {
     expect(prepared[0]?.name).toBe('Replaced')
   })
 })
+
+describe('many such values', () => {
+  it('reports the first 50 one by one and counts the rest, quickly, in YAML and JSON', async () => {
+    const n = 2_000
+    const keys = Array.from({ length: n }, (_, i) => `K${i}`)
+    // Nested 40 levels deep, so path bookkeeping per level would show in the time.
+    const open = Array.from({ length: 39 }, (_, i) => `${'  '.repeat(i + 2)}L${i}:`)
+    const flow = `${'  '.repeat(41)}L39: {${keys.map((k) => `${k}: 1.0`).join(', ')}}`
+    const yaml = [
+      'name: Generated',
+      'type: config',
+      'secrets:',
+      '  values:',
+      ...open,
+      flow,
+      ''
+    ].join('\n')
+    const json = JSON.stringify({
+      name: 'Generated',
+      type: 'config',
+      secrets: { values: {} }
+    }).replace('"values":{}', `"values":{${keys.map((k) => `"${k}":1.0`).join(',')}}`)
+    for (const [text, format] of [
+      [yaml, 'yaml'],
+      [json, 'json']
+    ] as const) {
+      const started = performance.now()
+      const parsed = await parseDefinitionText(text, { file: `g.${format}`, format })
+      expect(parsed.diagnostics).toEqual([])
+      const found = validateDefinition(parsed.documents[0]!).diagnostics
+      const elapsed = performance.now() - started
+      expect(found).toHaveLength(51)
+      expect(found[50]?.message).toBe(
+        `${n - 50} more values of this definition would not be sent as written (only the first 50 are reported); quote each as the file writes it`
+      )
+      expect(found[50]?.line).toBe(format === 'yaml' ? 44 : 1)
+      // A guard against work per value that grows with the file (items × values, or copying paths
+      // at every level): linear work takes well under a second here even on a busy machine.
+      expect(elapsed).toBeLessThan(5000)
+    }
+  })
+
+  it('reports values an alias repeats at the alias, once per copy', async () => {
+    const text = [
+      'name: Aliases',
+      'type: config',
+      'secrets:',
+      '  values:',
+      '    BASE: &base {A: 1.0, B: [0x10]}',
+      '    COPY: *base',
+      '    NESTED: {deeper: *base}',
+      ''
+    ].join('\n')
+    const [doc] = (await parseDefinitionText(text, { file: 'a.yaml', format: 'yaml' })).documents
+    expect(validateDefinition(doc!).diagnostics.map((d) => [d.path, d.line])).toEqual([
+      ['secrets.values.BASE.A', 5],
+      ['secrets.values.BASE.B[0]', 5],
+      ['secrets.values.COPY.A', 6],
+      ['secrets.values.COPY.B[0]', 6],
+      ['secrets.values.NESTED.deeper.A', 7],
+      ['secrets.values.NESTED.deeper.B[0]', 7]
+    ])
+  })
+})

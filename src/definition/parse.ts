@@ -165,12 +165,20 @@ function changedScalar(
   return JSON.stringify(value) === text ? undefined : { text, value, syntax }
 }
 
-/** The changed scalars under `prefix`, with paths relative to it. */
-function within(changed: readonly ChangedScalar[], prefix: DocumentPath): ChangedScalar[] {
-  if (prefix.length === 0) return [...changed]
-  return changed
-    .filter((c) => prefix.every((part, i) => c.path[i] === part))
-    .map((c) => ({ ...c, path: c.path.slice(prefix.length) }))
+/**
+ * The changed scalars of a top-level list, per item, with paths relative to the item. One pass:
+ * a list of many items must not cost items × scalars.
+ */
+function perItem(changed: readonly ChangedScalar[]): Map<number, ChangedScalar[]> {
+  const items = new Map<number, ChangedScalar[]>()
+  for (const c of changed) {
+    const [index, ...rest] = c.path
+    if (typeof index !== 'number') continue
+    let list = items.get(index)
+    if (list === undefined) items.set(index, (list = []))
+    list.push({ ...c, path: rest })
+  }
+  return items
 }
 
 function describe(value: unknown): string {
@@ -293,12 +301,13 @@ function parseJson(jsonc: JsonParser, text: string, lines: LineIndex, file?: str
   const elements: Element[] = []
   if (tree.type === 'array') {
     // A top-level array holds several definitions, each with its own positions.
-    ;(tree.children ?? []).forEach((child, i) => {
-      const value = build(child, [i])
+    const values = (tree.children ?? []).map((child, i) => build(child, [i]))
+    const items = perItem(changed)
+    values.forEach((value, i) => {
       elements.push({
         positions,
         prefix: [i],
-        changed: within(changed, [i]),
+        changed: items.get(i) ?? [],
         ...(failed.has(i) ? {} : { value })
       })
     })
@@ -406,8 +415,11 @@ class YamlFailure extends Error {
 
 interface Built {
   value: unknown
-  /** Scalars in the value sent differently from how they are written, paths relative to it. */
-  changed?: ChangedScalar[]
+  /** Where in the document the value was built (an alias copies it from there). */
+  at: DocumentPath
+  /** The document's changed scalars that lie inside the value: `changed[from, to)`. */
+  from: number
+  to: number
   /** Nodes in the value, aliases expanded (the alias budget charges this). */
   size: number
   /** Collection nesting levels inside the value (0 for a scalar). */
@@ -475,11 +487,12 @@ function parseYaml(yaml: YamlParser, text: string, lines: LineIndex, file?: stri
         elements.push({ positions, prefix: [], changed: [] })
       } else if (Array.isArray(root.value)) {
         // A top-level sequence holds several definitions, as a JSON array does.
+        const items = perItem(root.changed)
         root.value.forEach((item, n) =>
           elements.push({
             positions,
             prefix: [n],
-            changed: within(root.changed, [n]),
+            changed: items.get(n) ?? [],
             ...(builder.failed.has(n) || root.failedAll ? {} : { value: item })
           })
         )
@@ -527,11 +540,6 @@ function yamlErrorDiagnostic(yaml: YamlParser, error: unknown, file?: string): D
   }
 }
 
-/** Adds a child's changed scalars to its parent's, under the child's key or index. */
-function collectChanged(into: ChangedScalar[], key: string | number, child: Built): void {
-  for (const c of child.changed ?? []) into.push({ ...c, path: [key, ...c.path] })
-}
-
 /** Index of the POP closing the node or document opened at `start`. */
 function matchingPop(events: Event[], start: number): number {
   let depth = 0
@@ -561,6 +569,8 @@ class YamlBuilder {
   }
   private positions = new PositionMap()
   private failedAll = false
+  /** The document's scalars sent differently from how they are written (full paths). */
+  private changed: ChangedScalar[] = []
   // Budgets are per text: each document could otherwise spend them again.
   private aliasCount = 0
   private expanded = 0
@@ -598,6 +608,7 @@ class YamlBuilder {
     this.openAnchors = new Set()
     this.failed.clear()
     this.failedAll = false
+    this.changed = []
     this.docEvent = event
     this.positions = positions
     this.index = start
@@ -608,7 +619,7 @@ class YamlBuilder {
       first.tagStart === NO_RANGE &&
       first.anchorStart === NO_RANGE
     const root = this.node([], 0, this.cursor)
-    return { value: root.value, empty, failedAll: this.failedAll, changed: root.changed ?? [] }
+    return { value: root.value, empty, failedAll: this.failedAll, changed: this.changed }
   }
 
   private fail(message: string, offset: number): never {
@@ -661,12 +672,14 @@ class YamlBuilder {
     )
     switch (event.type) {
       case EVENT_ID.SCALAR: {
-        const built: Built = { ...this.scalar(event, offset), size: 1, height: 0 }
+        const from = this.changed.length
+        const value = this.scalar(event, offset, path)
+        const built: Built = { value, size: 1, height: 0, at: path, from, to: this.changed.length }
         this.anchor(event, built)
         return built
       }
       case EVENT_ID.ALIAS:
-        return this.alias(event.anchorStart, event.anchorEnd, depth, offset)
+        return this.alias(event.anchorStart, event.anchorEnd, path, depth, offset)
       case EVENT_ID.SEQUENCE:
       case EVENT_ID.MAPPING: {
         if (depth >= MAX_DEPTH) this.fail(`YAML nesting is deeper than ${MAX_DEPTH} levels`, offset)
@@ -717,18 +730,17 @@ class YamlBuilder {
   ): Built {
     this.collectionTag(tagStart, tagEnd, 'seq', offset)
     const items: unknown[] = []
-    const changed: ChangedScalar[] = []
+    const from = this.changed.length
     let size = 1
     let height = 0
     while (this.events[this.index]?.type !== EVENT_ID.POP) {
       const item = this.node([...path, items.length], depth + 1, offset)
-      collectChanged(changed, items.length, item)
       items.push(item.value)
       size += item.size
       height = Math.max(height, item.height)
     }
     this.index++ // the POP
-    return { value: items, size, height: height + 1, ...(changed.length > 0 ? { changed } : {}) }
+    return { value: items, size, height: height + 1, at: path, from, to: this.changed.length }
   }
 
   private mapping(
@@ -740,7 +752,7 @@ class YamlBuilder {
   ): Built {
     this.collectionTag(tagStart, tagEnd, 'map', offset)
     const obj: PlainObject = {}
-    const changed: ChangedScalar[] = []
+    const from = this.changed.length
     let size = 1
     let height = 0
     while (this.events[this.index]?.type !== EVENT_ID.POP) {
@@ -759,20 +771,25 @@ class YamlBuilder {
       if (keyEvent.style === SCALAR_STYLE.PLAIN && key === '<<' && keyEvent.tagStart === NO_RANGE) {
         this.fail('YAML merge keys (<<) are not supported; write the keys out', keyOffset)
       }
-      this.anchor(keyEvent, { value: key, size: 1, height: 0 })
+      this.anchor(keyEvent, { value: key, size: 1, height: 0, at: path, from: 0, to: 0 })
       const childPath = [...path, key]
       const child = this.node(childPath, depth + 1, keyOffset, keyOffset)
       if (hasOwn(obj, key)) this.error(childPath, `duplicate key ${quote(key)}`, keyOffset)
-      collectChanged(changed, key, child)
       defineKey(obj, key, child.value)
       size += child.size
       height = Math.max(height, child.height)
     }
     this.index++ // the POP
-    return { value: obj, size, height: height + 1, ...(changed.length > 0 ? { changed } : {}) }
+    return { value: obj, size, height: height + 1, at: path, from, to: this.changed.length }
   }
 
-  private alias(anchorStart: number, anchorEnd: number, depth: number, offset: number): Built {
+  private alias(
+    anchorStart: number,
+    anchorEnd: number,
+    path: DocumentPath,
+    depth: number,
+    offset: number
+  ): Built {
     const name = this.text.slice(anchorStart, anchorEnd)
     if (++this.aliasCount > MAX_ALIASES) {
       this.fail(`more than ${MAX_ALIASES} YAML aliases; refusing to expand them`, offset)
@@ -797,23 +814,30 @@ class YamlBuilder {
     if (depth + target.height > MAX_DEPTH) {
       this.fail(`nesting through alias *${name} is deeper than ${MAX_DEPTH} levels`, offset)
     }
+    // The copy holds the anchor's changed scalars too, at the alias's place.
+    const from = this.changed.length
+    for (const c of this.changed.slice(target.from, target.to)) {
+      this.changed.push({ ...c, path: [...path, ...c.path.slice(target.at.length)] })
+    }
     // A copy per alias: changing one occurrence (e.g. by overrides) never changes another.
     return {
       value: safeClone(target.value),
       size: target.size,
       height: target.height,
-      ...(target.changed === undefined ? {} : { changed: target.changed })
+      at: path,
+      from,
+      to: this.changed.length
     }
   }
 
-  private scalar(event: ScalarEvent, offset: number): Pick<Built, 'value' | 'changed'> {
+  private scalar(event: ScalarEvent, offset: number, path: DocumentPath): unknown {
     try {
       const source = this.yaml.getScalarValue(this.text, event)
       // Most values are untagged strings: take their text. The construction below would return
       // the same string, but sets up a whole constructor per scalar (it cost more than the rest
       // of the builder).
       if (event.tagStart === NO_RANGE) {
-        if (event.style !== SCALAR_STYLE.PLAIN || CORE_STRING.test(source)) return { value: source }
+        if (event.style !== SCALAR_STYLE.PLAIN || CORE_STRING.test(source)) return source
       }
       // js-yaml resolves the scalar (implicit types, explicit tags, %TAG handles) from a
       // one-node event stream; only scalars are built by it, never collections.
@@ -822,7 +846,8 @@ class YamlBuilder {
         schema: this.yaml.CORE_SCHEMA
       })
       const changed = changedScalar(value, source, 'yaml')
-      return changed === undefined ? { value } : { value, changed: [{ path: [], ...changed }] }
+      if (changed !== undefined) this.changed.push({ path, ...changed })
+      return value
     } catch (error) {
       const reason = error instanceof this.yaml.YAMLException ? error.reason : String(error)
       this.fail(`YAML error: ${reason}`, offset)

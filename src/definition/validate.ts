@@ -169,7 +169,7 @@ class Reporter {
 
   /** Whether an error was reported at exactly this path. */
   hasError(path: DocumentPath): boolean {
-    return this.errorPaths.has(formatPath(path))
+    return this.errorPaths.size > 0 && this.errorPaths.has(formatPath(path))
   }
 
   add(severity: Severity, path: DocumentPath, which: 'key' | 'value', message: string): void {
@@ -497,6 +497,9 @@ function checkBeyondSchema(root: PlainObject, report: Reporter, options: Validat
   }
 }
 
+/** Most values that would not be sent as written reported one by one, per definition. */
+const MAX_CHANGED_REPORTED = 50
+
 /**
  * Scalars that would be sent as something other than what the file says (`PIN: 0123` is sent
  * as `123`): errors where they are, with the fix. A value replaced by an input, or one that is
@@ -506,11 +509,26 @@ function checkChangedScalars(doc: ParsedDocument, report: Reporter): void {
   const root = doc.value
   // Values of a `config` definition are settings, not secrets: the fix may show them.
   const showValues = isPlainObject(root) && root.type === 'config'
-  for (const changed of doc.changedScalars ?? []) {
-    if (findOverride(doc, changed.path) !== undefined) continue
-    if (!Object.is(valueAt(root, changed.path), changed.value)) continue
-    if (report.hasError(changed.path)) continue
+  const found = (doc.changedScalars ?? []).filter(
+    (changed) =>
+      findOverride(doc, changed.path) === undefined &&
+      Object.is(valueAt(root, changed.path), changed.value) &&
+      !report.hasError(changed.path)
+  )
+  for (const changed of found.slice(0, MAX_CHANGED_REPORTED)) {
     report.add('error', changed.path, 'value', describeChangedScalar(changed, showValues))
+  }
+  const more = found[MAX_CHANGED_REPORTED]
+  if (more !== undefined) {
+    // A generated file can hold thousands; the first ones show what to do with all of them.
+    report.add(
+      'error',
+      more.path,
+      'value',
+      `${found.length - MAX_CHANGED_REPORTED} more values of this definition would not be sent ` +
+        `as written (only the first ${MAX_CHANGED_REPORTED} are reported); quote each as the ` +
+        'file writes it'
+    )
   }
 }
 
