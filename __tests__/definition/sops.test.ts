@@ -313,6 +313,18 @@ describe('files made by the test helper', () => {
     ])
   })
 
+  it('refuses a SOPS definition inside a JSON array, even alone', async () => {
+    const text = await sopsEncrypt(DEFINITION as Tree, {
+      recipients: [key.recipient],
+      format: 'json'
+    })
+    const result = await load({ 'list.json': `[${text}]` }, { identities: [key.identity] })
+    expect(result.documents).toEqual([])
+    expect(errors(result).map((d) => d.message)).toEqual([
+      expect.stringContaining('this SOPS definition is an element of a list')
+    ])
+  })
+
   it('points validation at the ENC line of a decrypted value', async () => {
     const text = await sopsEncrypt({ ...DEFINITION, description: 'bad <html>' } as Tree, {
       recipients: [key.recipient]

@@ -134,7 +134,8 @@ function toDocuments(result: FormatResult, lines: LineIndex, file?: string): Par
       index,
       count,
       label: count > 1 ? `${base} (document ${index + 1})` : base,
-      ...(file === undefined ? {} : { file })
+      ...(file === undefined ? {} : { file }),
+      ...(prefix.length > 0 ? { listItem: true } : {})
     }
     const where = count > 1 ? `document ${index + 1}` : 'the definition'
     if (!isPlainObject(element.value)) {

@@ -33,6 +33,8 @@ export interface DefinitionSource {
   count: number
   /** Human label, e.g. `secrets/a.yaml`, `secrets/all.yaml (document 2)` or `input "definition"`. */
   label: string
+  /** Set when the definition is an element of a top-level list (JSON array, YAML sequence). */
+  listItem?: true
 }
 
 /** A path into a parsed document: object keys and array indexes. */

@@ -56,7 +56,9 @@ export async function openSopsDocuments(
   const diagnostics: Diagnostic[] = []
   const sopsDocs = documents.filter((d) => isSopsValue(d.value) || isDamagedSopsValue(d.value))
   // One definition per SOPS file: every document of a file with several is left out.
-  const multi = new Set(sopsDocs.filter((d) => d.source.count > 1).map(fileKey))
+  const multi = new Set(
+    sopsDocs.filter((d) => d.source.count > 1 || d.source.listItem).map(fileKey)
+  )
 
   const hasKey = options.identities.length > 0
   const publicKeys = hasKey ? await publicKeysOf(options.identities) : []
@@ -82,15 +84,11 @@ export async function openSopsDocuments(
   for (const doc of documents) {
     if (multi.has(fileKey(doc))) {
       if (isSopsValue(doc.value) || isDamagedSopsValue(doc.value)) {
-        diagnostics.push(
-          at(
-            doc,
-            'error',
-            [METADATA_KEY],
-            `this SOPS file holds ${doc.source.count} definitions; the action reads one definition per SOPS file: split it into one file per definition and encrypt each with sops`,
-            'key'
-          )
-        )
+        const message =
+          doc.source.count > 1
+            ? `this SOPS file holds ${doc.source.count} definitions; the action reads one definition per SOPS file: split it into one file per definition and encrypt each with sops`
+            : 'this SOPS definition is an element of a list; the action reads one definition per SOPS file, as its top-level mapping: remove the list and encrypt the file again with sops'
+        diagnostics.push(at(doc, 'error', [METADATA_KEY], message, 'key'))
       }
       continue
     }
