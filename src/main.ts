@@ -4,11 +4,15 @@ import { readSettings, InputError, type Settings } from './inputs.js'
 import { deriveSecretId, loadDefinitions } from './definition/index.js'
 import { prepareDefinitions, type PreparedDefinition } from './definition/prepare.js'
 import type { GlobalSecretDefinition } from './definition/secret-definition.js'
+import type { Diagnostic } from './definition/types.js'
 import {
   addRunFactsAsPublicText,
   registerDecryptedSecrets,
   registerRunSecrets,
   registerSecret,
+  inert,
+  annotate,
+  reportAnnotationOverflow,
   annotateDiagnostics,
   annotateResults,
   logResults,
@@ -24,7 +28,7 @@ import { ACTION_NAME, ACTION_VERSION } from './version.js'
 type Checked = PreparedDefinition
 
 function fail(message: string): void {
-  core.error(message)
+  annotate('error', message)
   process.exitCode = core.ExitCode.Failure
 }
 
@@ -33,9 +37,12 @@ function describeRun(documents: number): string {
 }
 
 /** Loads, overrides and validates every definition; annotates every problem. */
-async function loadAndValidate(
-  settings: Settings
-): Promise<{ checked: Checked[]; errors: number }> {
+async function loadAndValidate(settings: Settings): Promise<{
+  checked: Checked[]
+  errors: number
+  problems: Diagnostic[]
+  unloaded: DefinitionResult[]
+}> {
   const loaded = await loadDefinitions({
     files: settings.files,
     inline: settings.inline,
@@ -59,7 +66,32 @@ async function loadAndValidate(
   const { prepared, diagnostics } = prepareDefinitions(loaded.documents, settings)
   const all = [...loaded.diagnostics, ...diagnostics]
   annotateDiagnostics(all)
-  return { checked: prepared, errors: all.filter((d) => d.severity === 'error').length }
+  return {
+    checked: prepared,
+    errors: all.filter((d) => d.severity === 'error').length,
+    problems: all,
+    unloaded: unloadedFiles(loaded.documents, loaded.diagnostics)
+  }
+}
+
+/** A row for each file that produced no definition because it could not be read or parsed. */
+function unloadedFiles(
+  documents: readonly { source: { file?: string } }[],
+  diagnostics: readonly Diagnostic[]
+): DefinitionResult[] {
+  const loadedFiles = new Set(documents.map((d) => d.source.file))
+  const rows = new Map<string, DefinitionResult>()
+  for (const d of diagnostics) {
+    if (d.severity !== 'error' || d.file === undefined || loadedFiles.has(d.file)) continue
+    if (rows.has(d.file)) continue
+    rows.set(d.file, {
+      source: { file: d.file, index: 0, count: 0, label: d.file },
+      position: d.line !== undefined ? { line: d.line, column: d.column ?? 1 } : undefined,
+      outcome: 'failed',
+      error: d.message
+    })
+  }
+  return [...rows.values()]
 }
 
 function baseResult(c: Checked): Omit<DefinitionResult, 'outcome'> {
@@ -105,7 +137,7 @@ async function applyAll(settings: Settings, checked: Checked[]): Promise<Definit
           teamId: settings.teamId,
           userAgent: `${ACTION_NAME}/${ACTION_VERSION}`,
           timeoutMs: settings.timeoutMs,
-          debug: (message) => core.debug(`${result.id}: ${message}`),
+          debug: (message) => core.debug(inert(`${result.id}: ${message}`)),
           gate
         },
         c.definition as GlobalSecretDefinition,
@@ -118,14 +150,28 @@ async function applyAll(settings: Settings, checked: Checked[]): Promise<Definit
   })
 }
 
-async function report(run: RunReport, settings: Settings): Promise<void> {
+/** Everything a run reports; `settings` is absent when the inputs could not be read. */
+async function report(run: RunReport, settings?: Settings): Promise<void> {
   // Invalid definitions were annotated where they are wrong; a second error
   // per definition would only repeat that.
   if (!run.notSent) annotateResults(run.results)
   logResults(run)
-  writeOutputs(run)
-  await writeSummary(run)
-  await commentOnPullRequest(settings.pullRequestComment, run)
+  const reported = { ...run, shortened: writeOutputs(run) }
+  await writeSummary(reported)
+  if (settings) await commentOnPullRequest(settings.pullRequestComment, reported)
+  reportAnnotationOverflow()
+}
+
+/** Input errors: one error each, and still `results` (`[]`) and a summary that lists them. */
+async function reportInputErrors(problems: readonly string[]): Promise<void> {
+  for (const problem of problems) annotate('error', problem)
+  await report({
+    dryRun: false,
+    results: [],
+    notSent: 'Nothing was sent to Northflank: fix the inputs named above and run again.',
+    problems: problems.map((message) => ({ severity: 'error', message }))
+  })
+  process.exitCode = core.ExitCode.Failure
 }
 
 export async function run(): Promise<void> {
@@ -133,8 +179,12 @@ export async function run(): Promise<void> {
     addRunFactsAsPublicText()
     const settings = readSettings((value, source) => registerSecret(value, { key: source }))
 
-    const { checked, errors } = await loadAndValidate(settings)
-    const base: Omit<RunReport, 'results'> = { dryRun: settings.dryRun, teamId: settings.teamId }
+    const { checked, errors, problems, unloaded } = await loadAndValidate(settings)
+    const base: Omit<RunReport, 'results'> = {
+      dryRun: settings.dryRun,
+      teamId: settings.teamId,
+      problems
+    }
 
     if (errors > 0 || checked.length === 0) {
       const notSent = settings.dryRun
@@ -144,7 +194,7 @@ export async function run(): Promise<void> {
         {
           ...base,
           notSent,
-          results: notSentResults(checked, settings.dryRun)
+          results: [...notSentResults(checked, settings.dryRun), ...unloaded]
         },
         settings
       )
@@ -176,8 +226,7 @@ export async function run(): Promise<void> {
     }
   } catch (error) {
     if (error instanceof InputError) {
-      for (const problem of error.problems) core.error(problem)
-      process.exitCode = core.ExitCode.Failure
+      await reportInputErrors(error.problems)
     } else {
       // Expected failures are reported where they happen; reaching this is a bug.
       const message = error instanceof Error ? error.message : String(error)

@@ -126,22 +126,48 @@ const XML_ESCAPES: Record<string, string> = {
 export class RunnerMasker {
   /** The values registered with ::add-mask:: (and their lines), without encoded forms. */
   readonly registered: string[] = []
-  private readonly values = new Set<string>()
+  private readonly seen = new Set<string>()
+  /** Registered strings and their encoded forms, by length (a hash lookup per position). */
+  private readonly byLength = new Map<number, Set<string>>()
+  /** For forms of 4+ characters: the lengths to try at a position, by its first 4 characters. */
+  private readonly lengthsByPrefix = new Map<string, Set<number>>()
+  /** Lengths of the forms shorter than 4 characters (tried at every position). */
+  private readonly shortLengths = new Set<number>()
 
   add(value: string): void {
-    if (value === '' || this.registered.includes(value)) return
+    if (value === '' || this.seen.has(value)) return
+    this.seen.add(value)
     this.registered.push(value)
-    this.values.add(value)
-    for (const form of encodedForms(value)) this.values.add(form)
+    for (const form of [value, ...encodedForms(value)]) {
+      let forms = this.byLength.get(form.length)
+      if (!forms) this.byLength.set(form.length, (forms = new Set()))
+      forms.add(form)
+      if (form.length < 4) this.shortLengths.add(form.length)
+      else {
+        const prefix = form.slice(0, 4)
+        let lengths = this.lengthsByPrefix.get(prefix)
+        if (!lengths) this.lengthsByPrefix.set(prefix, (lengths = new Set()))
+        lengths.add(form.length)
+      }
+    }
   }
 
   mask(input: string): string {
-    if (input === '' || this.values.size === 0) return input
+    if (input === '' || this.byLength.size === 0) return input
+    // Every occurrence of every value, as the runner finds them (ordinal, overlapping).
     const ranges: [number, number][] = []
-    for (const value of this.values) {
-      for (let at = input.indexOf(value); at !== -1; at = input.indexOf(value, at + 1)) {
-        ranges.push([at, at + value.length])
+    const tryAt = (at: number, length: number): void => {
+      if (
+        at + length <= input.length &&
+        this.byLength.get(length)!.has(input.slice(at, at + length))
+      ) {
+        ranges.push([at, at + length])
       }
+    }
+    for (let at = 0; at < input.length; at++) {
+      for (const length of this.shortLengths) tryAt(at, length)
+      const lengths = this.lengthsByPrefix.get(input.slice(at, at + 4))
+      if (lengths) for (const length of lengths) tryAt(at, length)
     }
     if (ranges.length === 0) return input
     ranges.sort((a, b) => a[0] - b[0])

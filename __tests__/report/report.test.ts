@@ -104,7 +104,7 @@ describe('outputs and summary', () => {
       results: [one, bad]
     }).stringify()
     expect(html).toContain(
-      '<th>Name</th><th>Identifier</th><th>Type</th><th>Team</th><th>Outcome</th><th>Source</th>'
+      '<th>Name</th><th>Identifier</th><th>Type</th><th>Outcome</th><th>Source</th>'
     )
     expect(html).toContain('<code>shared-config</code>')
     expect(html).toContain('✅ created')

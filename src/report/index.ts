@@ -18,8 +18,15 @@ export {
 } from './mask.js'
 export { inert, logLine } from './text.js'
 export { commentOnPullRequest } from './comment.js'
-export { annotateDiagnostics, annotateResults } from './annotations.js'
+export {
+  annotate,
+  annotateDiagnostics,
+  annotateResults,
+  annotationCounts,
+  reportAnnotationOverflow,
+  ANNOTATION_LIMIT
+} from './annotations.js'
 export { writeOutputs } from './outputs.js'
 export { logResults } from './log.js'
-export { writeSummary, buildSummary } from './summary.js'
+export { writeSummary, buildSummary, buildSummaryHtml, messageHtml } from './summary.js'
 export type { DefinitionResult, Outcome, RunReport } from './results.js'

@@ -8,7 +8,7 @@
 // Module state on purpose: the runner's masks are state of the whole step, too.
 import * as core from '@actions/core'
 import { echoForms, redact, redactDeep } from '../northflank/redact.js'
-import { inert } from './text.js'
+import { annotate } from './annotations.js'
 import { deriveSecretId } from '../definition/identifier.js'
 import type { ParsedDocument } from '../definition/types.js'
 import { decryptedLeaves } from '../definition/sops/state.js'
@@ -145,11 +145,10 @@ function warnNotMasked(
     if (origin.line !== undefined) properties.startLine = origin.line
     if (origin.column !== undefined) properties.startColumn = origin.column
   }
-  core.warning(
-    inert(
-      `${part}${of} is not masked in the log: ${why}. The action never prints secret values ` +
-        'itself; use a longer, random value, or type: config if it is not secret.'
-    ),
+  annotate(
+    'warning',
+    `${part}${of} is not masked in the log: ${why}. The action never prints secret values ` +
+      'itself; use a longer, random value, or type: config if it is not secret.',
     properties
   )
 }

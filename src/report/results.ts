@@ -1,5 +1,5 @@
 // What happened to each definition: the one model every report is built from.
-import type { DefinitionSource, SourcePosition } from '../definition/types.js'
+import type { Diagnostic, DefinitionSource, SourcePosition } from '../definition/types.js'
 
 export type Outcome = 'created' | 'updated' | 'exists' | 'validated' | 'failed'
 
@@ -25,4 +25,8 @@ export interface RunReport {
   teamId?: string
   /** Set when the run stopped before sending anything (invalid definitions, bad inputs). */
   notSent?: string
+  /** Every problem found before sending (inputs, files, definitions): the summary lists them. */
+  problems?: readonly Diagnostic[]
+  /** What the outputs left out to stay within GitHub's limits, for the summary to say. */
+  shortened?: readonly string[]
 }

@@ -1,7 +1,13 @@
-// The job summary: what a person reads on the run page.
+// The job summary: what a person reads on the run page. It accounts for every file (a file
+// that could not be loaded is a row too) and lists every problem, condensed per file. The
+// runner refuses a summary over 1 MiB per step, so each section has a share of a budget below
+// that, and the summary says what it left out.
 import * as core from '@actions/core'
+import type { Diagnostic } from '../definition/types.js'
+import { annotate } from './annotations.js'
 import type { DefinitionResult, Outcome, RunReport } from './results.js'
 import { readRunContext } from './run-context.js'
+import { inert } from './text.js'
 
 const BADGE: Record<Outcome, string> = {
   created: '✅ created',
@@ -11,13 +17,39 @@ const BADGE: Record<Outcome, string> = {
   failed: '❌ failed'
 }
 
-// Summary text is Markdown/HTML: keep user-controlled text from becoming markup.
+/** The runner's limit is 1 MiB (1,048,576 bytes) per step; stay well below it. */
+export const SUMMARY_BUDGET = 1_000_000
+/** Shares of the budget: the table, the failures, the problems (the rest is small and fixed). */
+const TABLE_BUDGET = 480_000
+const FAILURES_BUDGET = 220_000
+const PROBLEMS_BUDGET = 260_000
+/** One message is shown up to this many characters (the log has it whole). */
+const MESSAGE_CHARS = 1_000
+
+// Summary text is HTML inside Markdown: keep outside text from becoming markup, and from
+// ending its line or cell (a blank line would end the HTML block and start Markdown).
 export function escape(text: string): string {
-  return text.replace(/[&<>"'|`*_[\]\\]/g, (c) => `&#${c.charCodeAt(0)};`)
+  return inert(text).replace(/[&<>"'|`*_[\]\\]/g, (c) => `&#${c.charCodeAt(0)};`)
 }
 
 function code(text: string): string {
   return `<code>${escape(text)}</code>`
+}
+
+function clip(text: string, max = MESSAGE_CHARS): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`
+}
+
+/** A message of the action: `backticked` spans as <code>, the rest escaped. */
+export function messageHtml(text: string): string {
+  const parts = clip(text).split('`')
+  // An odd count of backticks leaves the last one unpaired: keep it as text.
+  const paired = parts.length % 2 === 1 ? parts : [...parts.slice(0, -2), parts.slice(-2).join('`')]
+  return paired.map((part, i) => (i % 2 === 1 ? code(part) : escape(part))).join('')
+}
+
+function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`
 }
 
 function totals(results: readonly DefinitionResult[]): string {
@@ -28,61 +60,157 @@ function totals(results: readonly DefinitionResult[]): string {
   return `${results.length} ${noun}: ${parts.join(', ') || 'none'}`
 }
 
-export function buildSummary(report: RunReport): typeof core.summary {
-  const summary = core.summary
-  const context = readRunContext()
-  summary.addHeading(
-    report.dryRun ? 'Northflank global secrets (dry run)' : 'Northflank global secrets',
-    2
+/** Adds items while they fit in `budget` bytes; returns how many did not. */
+function fill(into: string[], items: Iterable<string>, budget: number): number {
+  let used = 0
+  let left = 0
+  for (const item of items) {
+    const size = Buffer.byteLength(item)
+    if (left > 0 || used + size > budget) {
+      left++
+      continue
+    }
+    into.push(item)
+    used += size
+  }
+  return left
+}
+
+function table(report: RunReport, shortened: string[]): string {
+  const header =
+    '<tr><th>Name</th><th>Identifier</th><th>Type</th><th>Outcome</th><th>Source</th></tr>'
+  const rows: string[] = []
+  const left = fill(
+    rows,
+    report.results.map(
+      (r) =>
+        `<tr><td>${r.name ? escape(r.name) : '—'}</td><td>${r.id ? code(r.id) : '—'}</td>` +
+        `<td>${r.type ? escape(r.type) : '—'}</td><td>${BADGE[r.outcome]}</td>` +
+        `<td>${code(r.source.label)}</td></tr>`
+    ),
+    TABLE_BUDGET
   )
+  if (left > 0) {
+    shortened.push(
+      `The table shows the first ${plural(rows.length, 'definition')} of ` +
+        `${report.results.length.toLocaleString('en-US')}; the log and the \`results\` output list every one.`
+    )
+  }
+  return `<table>${header}${rows.join('')}</table>`
+}
+
+function failures(report: RunReport, shortened: string[]): string {
+  const failed = report.results.filter((r) => r.outcome === 'failed')
+  if (failed.length === 0) return ''
+  const items: string[] = []
+  const left = fill(
+    items,
+    failed.map(
+      (r) => `<li>${code(r.name ?? r.source.label)}: ${messageHtml(r.error ?? 'failed')}</li>`
+    ),
+    FAILURES_BUDGET
+  )
+  if (left > 0) {
+    shortened.push(
+      `The failures list shows ${plural(items.length, 'failure')} of ${failed.length.toLocaleString('en-US')}; the log has every one.`
+    )
+  }
+  return `<h3>Failures</h3><ul>${items.join('')}</ul>`
+}
+
+function position(d: Diagnostic): string {
+  if (d.line === undefined) return ''
+  return d.column === undefined ? `line ${d.line}` : `${d.line}:${d.column}`
+}
+
+/** Every problem, grouped per file, identical messages of a file merged (with their lines). */
+function problems(report: RunReport, shortened: string[]): string {
+  const all = report.problems ?? []
+  if (all.length === 0) return ''
+  const byFile = new Map<string, Map<string, { severity: string; where: string[] }>>()
+  for (const d of all) {
+    const file = d.file ?? ''
+    let messages = byFile.get(file)
+    if (!messages) byFile.set(file, (messages = new Map()))
+    const key = `${d.severity}\u0000${d.message}`
+    let entry = messages.get(key)
+    if (!entry) messages.set(key, (entry = { severity: d.severity, where: [] }))
+    const at = position(d)
+    if (at) entry.where.push(at)
+  }
+  const blocks: string[] = []
+  let total = 0
+  for (const [file, messages] of byFile) {
+    let errors = 0
+    let warnings = 0
+    const items = [...messages].map(([key, entry]) => {
+      const count = entry.where.length || 1
+      if (entry.severity === 'error') errors += count
+      else warnings += count
+      total += count
+      const where = entry.where.length
+        ? ` <sub>(${escape(clip(entry.where.join(', '), 200))})</sub>`
+        : ''
+      const icon = entry.severity === 'error' ? '❌' : entry.severity === 'warning' ? '⚠️' : 'ℹ️'
+      return `<li>${icon} ${messageHtml(key.slice(key.indexOf('\u0000') + 1))}${where}</li>`
+    })
+    const title = file ? code(file) : 'Inputs and the <code>definition</code> input'
+    const counts = [errors && plural(errors, 'error'), warnings && plural(warnings, 'warning')]
+      .filter(Boolean)
+      .join(', ')
+    blocks.push(`<p>${title} (${counts})</p><ul>${items.join('')}</ul>`)
+  }
+  const shown: string[] = []
+  const left = fill(shown, blocks, PROBLEMS_BUDGET)
+  if (left > 0) {
+    shortened.push(
+      `The problems list shows ${plural(shown.length, 'file')} of ${byFile.size.toLocaleString('en-US')}; ` +
+        'the log has every problem.'
+    )
+  }
+  return `<h3>Problems (${plural(total, 'problem')})</h3>${shown.join('')}`
+}
+
+export function buildSummaryHtml(report: RunReport): string {
+  const context = readRunContext()
+  const shortened = [...(report.shortened ?? [])]
+  const parts: string[] = [
+    `<h2>${report.dryRun ? 'Northflank global secrets (dry run)' : 'Northflank global secrets'}</h2>`
+  ]
 
   const facts: string[] = []
   if (context.repository) {
     const commit = context.sha ? context.sha.slice(0, 7) : undefined
     const commitText =
-      commit && context.commitUrl ? ` at <a href="${context.commitUrl}">${commit}</a>` : ''
+      commit && context.commitUrl
+        ? ` at <a href="${escape(context.commitUrl)}">${escape(commit)}</a>`
+        : ''
     facts.push(
       `Repository ${code(context.repository)}${commitText}${context.ref ? ` (${code(context.ref)})` : ''}`
     )
   }
   facts.push(report.teamId ? `Team ${code(report.teamId)}` : 'Scope: the API token’s own')
   if (report.dryRun) facts.push('Dry run: validated only, nothing was sent to Northflank')
-  summary.addRaw(`<p>${facts.join(' · ')}</p>`, true)
+  parts.push(`<p>${facts.join(' · ')}</p>`)
 
-  if (report.results.length > 0) {
-    summary.addTable([
-      [
-        { data: 'Name', header: true },
-        { data: 'Identifier', header: true },
-        { data: 'Type', header: true },
-        { data: 'Team', header: true },
-        { data: 'Outcome', header: true },
-        { data: 'Source', header: true }
-      ],
-      ...report.results.map((r) => [
-        r.name ? escape(r.name) : '—',
-        r.id ? code(r.id) : '—',
-        r.type ? escape(r.type) : '—',
-        report.teamId ? code(report.teamId) : '—',
-        BADGE[r.outcome],
-        code(r.source.label)
-      ])
-    ])
-  }
-  summary.addRaw(`<p><strong>${escape(totals(report.results))}</strong></p>`, true)
-
-  if (report.notSent) summary.addRaw(`<p>⚠️ ${escape(report.notSent)}</p>`, true)
-
-  const failures = report.results.filter((r) => r.outcome === 'failed')
-  if (failures.length > 0) {
-    summary.addHeading('Failures', 3)
-    summary.addList(
-      failures.map((r) => `${code(r.name ?? r.source.label)}: ${escape(r.error ?? 'failed')}`)
+  if (report.results.length > 0) parts.push(table(report, shortened))
+  parts.push(`<p><strong>${escape(totals(report.results))}</strong></p>`)
+  if (report.notSent) parts.push(`<p>⚠️ ${messageHtml(report.notSent)}</p>`)
+  parts.push(failures(report, shortened))
+  parts.push(problems(report, shortened))
+  if (shortened.length > 0) {
+    parts.push(
+      `<h3>Shortened</h3><ul>${shortened.map((s) => `<li>${messageHtml(s)}</li>`).join('')}</ul>`
     )
   }
-  if (context.runUrl)
-    summary.addRaw(`<p><sub><a href="${context.runUrl}">Workflow run</a></sub></p>`, true)
-  return summary
+  if (context.runUrl) {
+    parts.push(`<p><sub><a href="${escape(context.runUrl)}">Workflow run</a></sub></p>`)
+  }
+  return parts.filter(Boolean).join('\n') + '\n'
+}
+
+export function buildSummary(report: RunReport): typeof core.summary {
+  return core.summary.addRaw(buildSummaryHtml(report))
 }
 
 /** Writes the summary when the runner provides a summary file; a local run has none. */
@@ -94,7 +222,8 @@ export async function writeSummary(report: RunReport): Promise<void> {
     // The secrets were already applied and reported in the log; a summary file the
     // runner cannot take must not turn that into a failed step.
     const reason = error instanceof Error ? error.message : String(error)
-    core.warning(
+    annotate(
+      'warning',
       `The job summary could not be written (${reason}); the log above has every outcome.`
     )
   } finally {
