@@ -29,7 +29,7 @@ export interface DefinitionSource {
   file?: string
   /** 0-based index of the document inside its file (YAML `---` document or JSON array element). */
   index: number
-  /** How many definitions the file holds (1 for a plain single-document file). */
+  /** How many definitions the file holds (1 for a plain single-document file; 0 for a file that could not be loaded). */
   count: number
   /** Human label, e.g. `secrets/a.yaml`, `secrets/all.yaml (document 2)` or `input "definition"`. */
   label: string

@@ -39,9 +39,11 @@ export function writeOutputs(report: RunReport): string[] {
   core.setOutput('results', resultsJson(report, shortened))
 
   // Single-value outputs describe one definition; with several they would
-  // silently describe an arbitrary one, so they stay unset.
-  if (report.results.length !== 1) return shortened
-  const only = report.results[0]!
+  // silently describe an arbitrary one, so they stay unset. A file that could not be loaded
+  // (count 0) is a row of `results` but no definition.
+  const definitions = report.results.filter((r) => r.source.count > 0)
+  if (definitions.length !== 1) return shortened
+  const only = definitions[0]!
   if (only.name !== undefined) core.setOutput('name', only.name)
   if (only.id !== undefined) core.setOutput('id', only.id)
   core.setOutput('outcome', only.outcome)
