@@ -116,16 +116,26 @@ describe('create through the API (bundled action)', () => {
       expect(api.secrets().get('shared-config')).toMatchObject({ description: 'old' })
     })
 
-    it('update: PUTs the same body to the same collection path', async () => {
+    it('update: reads the stored secret, then PUTs the definition to the collection path', async () => {
       api.seed({ name: 'Shared Config', type: 'secret', description: 'old' })
       const run = await create({ 'on-conflict': 'update', 'team-id': '' })
       expect(run.code).toBe(0)
       expect(run.outputs.outcome).toBe('updated')
       expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
-        'POST /v1/secrets',
+        'GET /v1/secrets/shared-config',
         'PUT /v1/secrets'
       ])
-      expect(api.requests[1]!.body).toEqual(api.requests[0]!.body)
+      expect(api.requests[1]!.body).toEqual({
+        name: 'Shared Config',
+        description: 'Values every service reads',
+        type: 'secret',
+        secrets: { values: { FROM_FILE: FILE_VALUE, NESTED: { LIST: ['a-list-value-61c0'] } } }
+      })
+      expect(JSON.parse(run.outputs.results!)[0].changes).toEqual([
+        '~ description',
+        '+ secrets.values.FROM_FILE',
+        '+ secrets.values.NESTED'
+      ])
       expect(api.secrets().get('shared-config')).toMatchObject({
         description: 'Values every service reads'
       })

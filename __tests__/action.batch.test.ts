@@ -56,7 +56,7 @@ describe('batches (bundled action)', () => {
       { name: 'Echo', id: 'echo', outcome: 'created', file: 'other/list.json' }
     ])
     // Single-value outputs describe one definition only.
-    expect(Object.keys(result.outputs)).toEqual(['results'])
+    expect(Object.keys(result.outputs)).toEqual(['results', 'has-changes'])
     expect(result.summary).toContain('6 definitions: 6 created')
     // The notice for the second YAML document points at its own line.
     const bravoTwo = result.annotations.find(
@@ -74,10 +74,11 @@ describe('batches (bundled action)', () => {
     api.setLatency(150)
     const result = await run('secrets/*.yaml', { concurrency: '3' })
     expect(result.code).toBe(0)
-    expect(api.requests).toHaveLength(12)
+    // One list page, then 12 creates.
+    expect(api.counts()).toMatchObject({ list: 1, POST: 12, total: 13 })
     expect(api.peakInFlight).toBe(3)
-    // 12 requests, 3 at a time, 150 ms each: at least 4 rounds.
-    expect(result.elapsedMs).toBeGreaterThanOrEqual(600)
+    // The list, then 12 requests, 3 at a time, 150 ms each: at least 5 rounds.
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(750)
   })
 
   it('continues past a failed definition, reports each outcome and fails at the end', async () => {
@@ -90,6 +91,8 @@ describe('batches (bundled action)', () => {
     const result = await run('secrets/*.yaml', { concurrency: '1' })
     expect(result.code).toBe(1)
     expect(resultsOf(result).map((r) => r.outcome)).toEqual(['created', 'failed', 'created'])
+    // Bravo was listed: it fails without a POST.
+    expect(api.counts()).toMatchObject({ list: 1, POST: 2, total: 3 })
     const errors = errorsOf(result)
     expect(errors).toHaveLength(1)
     expect(errors[0]).toMatchObject({ file: 'secrets/b.yaml', line: 1 })
@@ -161,7 +164,9 @@ describe('batches (bundled action)', () => {
     )
     expect(result.code).toBe(0)
     const bodies = Object.fromEntries(
-      api.requests.map((r) => [(r.body as { name: string }).name, r.body])
+      api.requests
+        .filter((r) => r.method === 'POST')
+        .map((r) => [(r.body as { name: string }).name, r.body])
     )
     expect(bodies.Alpha).toEqual({ name: 'Alpha', type: 'config' })
     expect(bodies.Bravo).toEqual({
@@ -192,15 +197,18 @@ describe('batches (bundled action)', () => {
         Array.from({ length: 10 }, (_, i) => [`secrets/s${i}.yaml`, def(`Limited ${i}`)])
       )
     )
-    api.setRateLimit(5, 1500)
+    // The list page and 5 POSTs fit the first window, the other 5 POSTs the second.
+    api.setRateLimit(6, 1500)
     api.setLatency(20)
     const result = await run('secrets/*.yaml', { concurrency: '4' })
     expect(errorsOf(result)).toEqual([])
     expect(result.code).toBe(0)
     expect(resultsOf(result).every((r) => r.outcome === 'created')).toBe(true)
     // Requests in flight when the window ran out may see one 429 each; nobody hammers.
-    expect(api.requests.length).toBeLessThanOrEqual(10 + 3)
-    const secondWindow = api.requests.slice(5).map((r) => r.at - api.requests[0]!.at)
-    expect(Math.min(...secondWindow.filter((t) => t > 200))).toBeGreaterThanOrEqual(900)
+    expect(api.requests.length).toBeLessThanOrEqual(1 + 10 + 3)
+    const secondWindow = api.requests.slice(6).map((r) => r.at - api.requests[0]!.at)
+    // Requests in flight at the end of the first window (429s) start early; the second
+    // window's start after the reset (1.5 s). The list page comes first, so allow 400 ms.
+    expect(Math.min(...secondWindow.filter((t) => t > 400))).toBeGreaterThanOrEqual(900)
   })
 })

@@ -13,6 +13,7 @@ const INPUTS = [
   'on-conflict',
   'dry-run',
   'allow-unknown-fields',
+  'plan',
   'api-url',
   'timeout-seconds',
   'concurrency',
@@ -51,6 +52,23 @@ describe('readSettings', () => {
     process.env = { ...saved }
   })
 
+  it('plan: true/false, needs the token, and is never combined with dry-run', () => {
+    setInputs({ 'api-token': 'tok', file: 'a.yaml', plan: 'TRUE' })
+    expect(readSettings(noop).plan).toBe(true)
+    setInputs({ plan: 'maybe' })
+    expect(problemsOf(() => readSettings(noop))).toEqual([
+      'Input "plan" is "maybe"; allowed values: true, false.'
+    ])
+    setInputs({ plan: 'true', 'dry-run': 'true' })
+    expect(problemsOf(() => readSettings(noop))).toEqual([
+      expect.stringMatching(/^Inputs "dry-run" and "plan" are both true; set one/)
+    ])
+    setInputs({ plan: 'true', 'dry-run': 'false', 'api-token': '' })
+    expect(problemsOf(() => readSettings(noop))).toEqual([
+      expect.stringMatching(/a plan reads Northflank and needs the token/)
+    ])
+  })
+
   it('applies the documented defaults', () => {
     setInputs({ 'api-token': 'tok', file: 'secrets/a.yaml' })
     const settings = readSettings(noop)
@@ -64,6 +82,7 @@ describe('readSettings', () => {
       onConflict: 'fail',
       dryRun: false,
       allowUnknownFields: false,
+      plan: false,
       apiUrl: 'https://api.northflank.com',
       timeoutMs: 60_000,
       concurrency: 4,

@@ -4,8 +4,9 @@
 import * as core from '@actions/core'
 import { apiUrlProblem } from './northflank/api-url.js'
 import { readAgeIdentities } from './definition/sops/identities.js'
+import { CONFLICT_POLICIES, type ConflictPolicy } from './plan/index.js'
 
-export type ConflictPolicy = 'fail' | 'skip' | 'update'
+export type { ConflictPolicy } from './plan/index.js'
 
 export interface ValueFromEnv {
   /** Identifier of the one definition this value is for (`id:KEY`); undefined: the only one. */
@@ -41,6 +42,8 @@ export interface Settings {
   dryRun: boolean
   /** Fields Northflank's API does not define are warnings and are sent, not errors. */
   allowUnknownFields: boolean
+  /** Read only: report what an apply would do, send no write. */
+  plan: boolean
   apiUrl: string
   timeoutMs: number
   concurrency: number
@@ -60,7 +63,6 @@ export class InputError extends Error {
   }
 }
 
-const CONFLICT_POLICIES: readonly ConflictPolicy[] = ['fail', 'skip', 'update']
 // Northflank team identifiers are slugs; anything else cannot name a team and
 // would only produce a confusing 404 after the token was sent.
 const TEAM_ID = /^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,98}[A-Za-z0-9])?$/
@@ -200,10 +202,18 @@ export function readSettings(
   if (token !== '') onSecret(token, 'input "api-token"')
   const problemsBefore = problems.length
   const dryRun = parseBoolean('dry-run', readTrimmed('dry-run'), problems)
+  const plan = parseBoolean('plan', readTrimmed('plan'), problems)
+  if (dryRun && plan) {
+    problems.push(
+      'Inputs "dry-run" and "plan" are both true; set one: dry-run validates offline without a token, plan reads Northflank with the token and shows what an apply would change.'
+    )
+  }
   // With an unreadable dry-run there is no telling whether a token is needed.
   if (!dryRun && token === '' && problems.length === problemsBefore) {
     problems.push(
-      'Input "api-token" is empty and NORTHFLANK_API_TOKEN is not set; pass the token from a secret (api-token: ${{ secrets.NORTHFLANK_API_TOKEN }}), or set dry-run: true to validate only.'
+      plan
+        ? 'Input "api-token" is empty and NORTHFLANK_API_TOKEN is not set; a plan reads Northflank and needs the token (api-token: ${{ secrets.NORTHFLANK_API_TOKEN }}); set dry-run: true instead to validate without one.'
+        : 'Input "api-token" is empty and NORTHFLANK_API_TOKEN is not set; pass the token from a secret (api-token: ${{ secrets.NORTHFLANK_API_TOKEN }}), or set dry-run: true to validate only.'
     )
   }
 
@@ -294,6 +304,7 @@ export function readSettings(
     onConflict,
     dryRun,
     allowUnknownFields,
+    plan,
     apiUrl,
     timeoutMs: Math.round(timeoutSeconds * 1000),
     concurrency,

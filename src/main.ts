@@ -1,4 +1,5 @@
-// Orchestration only: inputs → load → validate → apply → report (summary, pull-request comment).
+// Orchestration only: inputs → load → validate → observe → plan → apply → report (summary,
+// pull-request comment).
 import * as core from '@actions/core'
 import { readSettings, InputError, type Settings } from './inputs.js'
 import { deriveSecretId, loadDefinitions } from './definition/index.js'
@@ -8,6 +9,7 @@ import type { Diagnostic } from './definition/types.js'
 import {
   addRunFactsAsPublicText,
   registerDecryptedSecrets,
+  registerDefinitionSecrets,
   registerRunSecrets,
   registerSecret,
   inert,
@@ -22,6 +24,9 @@ import {
   type DefinitionResult,
   type RunReport
 } from './report/index.js'
+import type { NorthflankClient } from './northflank/client.js'
+import { observeScope } from './observe.js'
+import { syncSecret } from './sync.js'
 import { mapWithConcurrency } from './pool.js'
 import { ACTION_NAME, ACTION_VERSION } from './version.js'
 
@@ -123,27 +128,59 @@ function notSentResults(checked: Checked[], dryRun: boolean): DefinitionResult[]
   }))
 }
 
-async function applyAll(settings: Settings, checked: Checked[]): Promise<DefinitionResult[]> {
+/**
+ * A secret read back from Northflank is masked by the same rules as the definition's own: by
+ * its stored type, and as secret whenever the definition says `type: secret`.
+ */
+function maskStored(c: Checked, data: unknown): void {
+  registerDefinitionSecrets(data, {
+    label: `${c.name ?? c.doc.source.label} (as stored in Northflank)`,
+    file: c.doc.source.file,
+    typeOverride: c.definition?.type === 'config' ? undefined : 'secret'
+  })
+}
+
+async function openClient(settings: Settings): Promise<NorthflankClient> {
   // Loaded only when something is sent, so a dry run never pays for the HTTP stack.
-  const { applyGlobalSecret, RateGate } = await import('./northflank/client.js')
-  const gate = new RateGate()
+  const { NorthflankClient, RateGate } = await import('./northflank/client.js')
+  return new NorthflankClient({
+    apiUrl: settings.apiUrl,
+    token: settings.token,
+    teamId: settings.teamId,
+    userAgent: `${ACTION_NAME}/${ACTION_VERSION}`,
+    timeoutMs: settings.timeoutMs,
+    debug: (message) => core.debug(message),
+    // Shared by all requests of the run so one exhausted rate limit pauses them all.
+    gate: new RateGate()
+  })
+}
+
+/** Observe (list, then read what the plan needs), plan and, unless planning, apply. */
+async function observePlanApply(
+  settings: Settings,
+  client: NorthflankClient,
+  checked: Checked[],
+  listing: ReadonlySet<string> | undefined
+): Promise<DefinitionResult[]> {
   return mapWithConcurrency(checked, settings.concurrency, async (c) => {
     const result = baseResult(c)
     try {
-      const applied = await applyGlobalSecret(
-        {
-          apiUrl: settings.apiUrl,
-          token: settings.token,
-          teamId: settings.teamId,
-          userAgent: `${ACTION_NAME}/${ACTION_VERSION}`,
-          timeoutMs: settings.timeoutMs,
-          debug: (message) => core.debug(inert(`${result.id}: ${message}`)),
-          gate
-        },
-        c.definition as GlobalSecretDefinition,
-        settings.onConflict
-      )
-      return { ...result, ...applied }
+      const synced = await syncSecret(client, c.definition as GlobalSecretDefinition, {
+        policy: settings.onConflict,
+        plan: settings.plan,
+        listing,
+        onRead: (data) => maskStored(c, data),
+        debug: (message) => core.debug(inert(`${result.id}: ${message}`))
+      })
+      return {
+        ...result,
+        outcome: synced.outcome,
+        // Changed paths are part of the contract for plans and `update` runs.
+        changes: settings.plan || settings.onConflict === 'update' ? synced.changes : undefined,
+        data: synced.data,
+        attempts: synced.attempts,
+        elapsedMs: synced.elapsedMs
+      }
     } catch (error) {
       return { ...result, outcome: 'failed' as const, error: (error as Error).message }
     }
@@ -154,7 +191,7 @@ async function applyAll(settings: Settings, checked: Checked[]): Promise<Definit
 async function report(run: RunReport, settings?: Settings): Promise<void> {
   // Invalid definitions were annotated where they are wrong; a second error
   // per definition would only repeat that.
-  if (!run.notSent) annotateResults(run.results)
+  if (!run.notSent) annotateResults(run.results, run.plan)
   logResults(run)
   const reported = { ...run, shortened: writeOutputs(run) }
   await writeSummary(reported)
@@ -174,6 +211,25 @@ async function reportInputErrors(problems: readonly string[]): Promise<void> {
   process.exitCode = core.ExitCode.Failure
 }
 
+/** Nothing could be read or sent: one error, every definition failed, nothing half-done. */
+async function reportNotSent(
+  settings: Settings,
+  base: Omit<RunReport, 'results'>,
+  checked: Checked[],
+  reason: string
+): Promise<void> {
+  fail(reason)
+  const notSent = `Nothing was sent to Northflank: ${reason}`
+  await report(
+    {
+      ...base,
+      notSent,
+      results: checked.map((c) => ({ ...baseResult(c), outcome: 'failed', error: notSent }))
+    },
+    settings
+  )
+}
+
 export async function run(): Promise<void> {
   try {
     addRunFactsAsPublicText()
@@ -182,6 +238,7 @@ export async function run(): Promise<void> {
     const { checked, errors, problems, unloaded } = await loadAndValidate(settings)
     const base: Omit<RunReport, 'results'> = {
       dryRun: settings.dryRun,
+      plan: settings.plan,
       teamId: settings.teamId,
       problems
     }
@@ -215,12 +272,46 @@ export async function run(): Promise<void> {
       return
     }
 
-    const results = await applyAll(settings, checked)
+    let client: NorthflankClient
+    try {
+      client = await openClient(settings)
+    } catch (error) {
+      await reportNotSent(settings, base, checked, (error as Error).message)
+      return
+    }
+
+    // Two or more definitions: one listing answers "absent" for all of them.
+    let listing: ReadonlySet<string> | undefined
+    if (checked.length >= 2) {
+      try {
+        const listed = await observeScope(client)
+        listing = listed.ids
+        base.listing = {
+          secrets: listed.ids.size,
+          pages: listed.pages,
+          attempts: listed.stats.attempts,
+          elapsedMs: listed.stats.elapsedMs
+        }
+      } catch (error) {
+        await reportNotSent(
+          settings,
+          base,
+          checked,
+          `the existing secrets could not be listed: ${(error as Error).message}`
+        )
+        return
+      }
+    }
+
+    const results = await observePlanApply(settings, client, checked, listing)
     await report({ ...base, results }, settings)
     const failed = results.filter((r) => r.outcome === 'failed').length
+    if (settings.plan) core.info('Plan: nothing was changed in Northflank.')
     if (failed > 0) {
       core.info(
-        `${failed} of ${describeRun(results.length)} failed; the others were applied (see the summary).`
+        settings.plan
+          ? `${failed} of ${describeRun(results.length)} could not be planned (see the summary).`
+          : `${failed} of ${describeRun(results.length)} failed; the others were applied (see the summary).`
       )
       process.exitCode = core.ExitCode.Failure
     }

@@ -86,11 +86,29 @@ export interface StoredSecret {
   updatedAt: string
 }
 
+/** Requests received since start or reset(), per method and per kind of GET. */
+export interface RequestCounts {
+  GET: number
+  POST: number
+  PUT: number
+  PATCH: number
+  DELETE: number
+  /** GET of a collection (`.../secrets?per_page=...`): list pages */
+  list: number
+  /** GET of one secret by identifier */
+  read: number
+  /** POST + PUT + PATCH + DELETE */
+  writes: number
+  total: number
+}
+
 export interface StandIn {
   /** e.g. http://127.0.0.1:43123 (https:// with tls) */
   url: string
   port: number
   requests: RecordedRequest[]
+  /** counts of `requests` per method (every request received, faults and 429s included) */
+  counts(): RequestCounts
   /** copies of the stored secrets by derived id; undefined team = the token's own scope */
   secrets(teamId?: string): Map<string, StoredSecret>
   /** pre-create or overwrite (for 409 tests); throws on an invalid definition or unknown team */
@@ -708,6 +726,29 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     url: `${options.tls ? 'https' : 'http'}://${urlHost}:${port}`,
     port,
     requests,
+    counts(): RequestCounts {
+      const counts: RequestCounts = {
+        GET: 0,
+        POST: 0,
+        PUT: 0,
+        PATCH: 0,
+        DELETE: 0,
+        list: 0,
+        read: 0,
+        writes: 0,
+        total: requests.length
+      }
+      for (const request of requests) {
+        const method = request.method as keyof RequestCounts
+        if (method in counts && method !== 'list' && method !== 'read') counts[method]++
+        if (request.method === 'GET') {
+          const route = parseRoute(splitTarget(request.path).pathname)
+          if (route?.secretId !== undefined) counts.read++
+          else counts.list++
+        } else if (['POST', 'PUT', 'PATCH', 'DELETE'].includes(request.method)) counts.writes++
+      }
+      return counts
+    },
     secrets(teamId?: string): Map<string, StoredSecret> {
       const copy = new Map<string, StoredSecret>()
       const scope = scopeFor(teamId)

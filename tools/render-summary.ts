@@ -9,7 +9,8 @@ function decode(text: string): string {
 }
 
 function stripTags(html: string): string {
-  return decode(html.replace(/<[^>]+>/g, '')).trim()
+  // A line break inside a table cell (the changed paths) reads as a comma on one line.
+  return decode(html.replace(/<br\s*\/?>/g, ', ').replace(/<[^>]+>/g, '')).trim()
 }
 
 function renderTable(html: string): string {

@@ -1,10 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
-import {
-  applyGlobalSecret,
-  RateGate,
-  type ClientOptions,
-  type ConflictPolicy
-} from '../../src/northflank/client.js'
+import { NorthflankClient, RateGate, type ClientOptions } from '../../src/northflank/client.js'
+import type { ConflictPolicy } from '../../src/plan/index.js'
+import { applyGlobalSecret } from '../../src/sync.js'
 import { NorthflankError } from '../../src/northflank/errors.js'
 import { startStandIn, type StandIn } from '../../tools/northflank-stand-in.js'
 import { closedPort, json, startServer, type TestServer } from './support/servers.js'
@@ -128,23 +125,62 @@ describe('409 conflict policies', () => {
   it('skip: outcome exists, nothing else sent', async () => {
     const s = await seeded()
     const result = await applyGlobalSecret(opts(s.url), body(), 'skip')
-    expect(result).toMatchObject({ outcome: 'exists', data: undefined, statuses: [409] })
+    expect(result).toMatchObject({ outcome: 'exists', statuses: [409] })
+    expect(result.data).toBeUndefined()
     expect(s.requests.map((r) => r.method)).toEqual(['POST'])
     expect(s.secrets().get('my-secret')!.type).toBe('config')
   })
 
-  it('update: PUTs the same body to the same collection path', async () => {
+  it('update: reads the stored secret, then PUTs the same body to the collection path', async () => {
     const s = await standIn({ teams: ['t1'] })
     s.seed({ name: 'My Secret', type: 'config' }, 't1')
     const b = body()
     const result = await applyGlobalSecret(opts(s.url, { teamId: 't1' }), b, 'update')
-    expect(result).toMatchObject({ outcome: 'updated', attempts: 2, statuses: [409, 200] })
+    expect(result).toMatchObject({ outcome: 'updated', attempts: 2, statuses: [200, 200] })
+    expect(result.changes).toEqual([
+      '~ type',
+      '+ description',
+      '+ secrets.values.DB_PASSWORD',
+      '+ secrets.values.NESTED'
+    ])
     expect(s.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
-      'POST /v1/teams/t1/secrets',
+      'GET /v1/teams/t1/secrets/my-secret',
       'PUT /v1/teams/t1/secrets'
     ])
     expect(s.requests[1]!.rawBody).toBe(JSON.stringify(b))
     expect(s.secrets('t1').get('my-secret')!.type).toBe('secret')
+  })
+
+  it('update: a stored secret equal to the body is unchanged, and nothing is written', async () => {
+    const s = await standIn()
+    s.seed(body())
+    const result = await applyGlobalSecret(opts(s.url), body(), 'update')
+    expect(result).toMatchObject({ outcome: 'unchanged', changes: [], statuses: [200] })
+    expect(s.requests.map((r) => r.method)).toEqual(['GET'])
+  })
+
+  it('update: absent (GET 404) is created with one POST', async () => {
+    const s = await standIn()
+    const result = await applyGlobalSecret(opts(s.url), body(), 'update')
+    expect(result).toMatchObject({ outcome: 'created', statuses: [404, 200] })
+    expect(s.requests.map((r) => r.method)).toEqual(['GET', 'POST'])
+  })
+
+  it('update: a POST that meets 409 (created meanwhile) reads, compares and PUTs only a difference', async () => {
+    for (const [stored, outcome, methods] of [
+      [body(), 'unchanged', ['GET', 'POST', 'GET']],
+      [{ ...body(), description: 'Other text' }, 'updated', ['GET', 'POST', 'GET', 'PUT']]
+    ] as const) {
+      const s = await standIn()
+      // The first GET finds nothing; the secret appears before the POST.
+      s.injectFaults({ method: 'GET' }, [
+        { kind: 'status', status: 404, body: { error: { status: 404, message: 'not found' } } }
+      ])
+      s.seed(stored)
+      const result = await applyGlobalSecret(opts(s.url), body(), 'update')
+      expect(result.outcome).toBe(outcome)
+      expect(s.requests.map((r) => r.method)).toEqual(methods)
+    }
   })
 })
 
@@ -416,6 +452,59 @@ describe('time budget', () => {
   })
 })
 
+describe('list (every identifier of the scope)', () => {
+  it('reads 100 per page and follows the cursor: 250 secrets in 3 requests', async () => {
+    const s = await standIn()
+    for (let i = 0; i < 250; i++) s.seed({ name: `secret ${i}`, type: 'config' })
+    const listing = await new NorthflankClient(opts(s.url)).listSecretIds()
+    expect(listing.ids.size).toBe(250)
+    expect(listing.ids.has('secret-0')).toBe(true)
+    expect(listing.ids.has('secret-249')).toBe(true)
+    expect(listing.pages).toBe(3)
+    expect(listing.stats).toMatchObject({ attempts: 3, statuses: [200, 200, 200] })
+    expect(s.requests.map((r) => r.path)).toEqual([
+      '/v1/secrets?per_page=100',
+      expect.stringMatching(/^\/v1\/secrets\?per_page=100&cursor=[\w%-]+$/),
+      expect.stringMatching(/^\/v1\/secrets\?per_page=100&cursor=[\w%-]+$/)
+    ])
+    expect(s.counts()).toMatchObject({ list: 3, writes: 0 })
+  })
+
+  it('an empty scope is one request; the team path when team-id is set', async () => {
+    const s = await standIn({ teams: ['a b'] })
+    s.seed({ name: 'own scope', type: 'config' })
+    const listing = await new NorthflankClient(opts(s.url, { teamId: 'a b' })).listSecretIds()
+    expect(listing.ids.size).toBe(0)
+    expect(s.requests.map((r) => r.path)).toEqual(['/v1/teams/a%20b/secrets?per_page=100'])
+  })
+
+  it('a refused listing is an actionable error, retried like any request', async () => {
+    const s = await standIn()
+    const e401 = await failure(
+      new NorthflankClient({ ...opts(s.url), token: 'nope' }).listSecretIds()
+    )
+    expect(e401.message).toMatch(/HTTP 401.*api-token/)
+    s.injectFaults({ method: 'GET' }, [{ kind: 'status', status: 503 }])
+    const listing = await new NorthflankClient(opts(s.url)).listSecretIds()
+    expect(listing.stats.statuses).toEqual([503, 200])
+  })
+
+  it('refuses an answer that is not a list, and a cursor that never ends', async () => {
+    const notList = await server((_req, res) => json(res, 200, { data: { items: [] } }))
+    const e1 = await failure(new NorthflankClient(opts(notList.url)).listSecretIds())
+    expect(e1.message).toMatch(/not with a list of secrets.*check api-url/)
+    const loop = await server((_req, res) =>
+      json(res, 200, {
+        data: { secrets: [{ id: 'a' }] },
+        pagination: { hasNextPage: true, cursor: 'same' }
+      })
+    )
+    const e2 = await failure(new NorthflankClient(opts(loop.url)).listSecretIds())
+    expect(e2.message).toMatch(/did not end after 2 pages/)
+    expect(loop.requests).toHaveLength(2)
+  })
+})
+
 describe('ambiguous creates', () => {
   it('a POST stored but whose answer was lost, then 409, is recognised as ours', async () => {
     for (const policy of ['fail', 'skip', 'update'] as ConflictPolicy[]) {
@@ -423,9 +512,12 @@ describe('ambiguous creates', () => {
       s.injectFaults({ method: 'POST' }, [{ kind: 'drop-after-store' }])
       const result = await applyGlobalSecret(opts(s.url), body(), policy)
       expect(result.outcome).toBe('created')
-      expect(result.statuses).toEqual([409, 200])
+      // `update` reads first (404: absent), then creates.
+      const read = policy === 'update' ? ['GET /v1/secrets/my-secret'] : []
+      expect(result.statuses).toEqual([...(policy === 'update' ? [404] : []), 409, 200])
       expect(result.data).toMatchObject({ name: 'My Secret' })
       expect(s.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+        ...read,
         'POST /v1/secrets',
         'POST /v1/secrets',
         'GET /v1/secrets/my-secret'
@@ -475,7 +567,10 @@ describe('ambiguous creates', () => {
         const result = await applyGlobalSecret(opts(s.url), body(), policy)
         expect(result.outcome).toBe(expected)
       }
-      expect(s.requests.map((r) => r.method).slice(0, 3)).toEqual(['POST', 'POST', 'GET'])
+      // `update` reads before it writes: the difference is a PUT, never a POST.
+      expect(s.requests.map((r) => r.method).slice(0, 3)).toEqual(
+        policy === 'update' ? ['GET', 'PUT'] : ['POST', 'POST', 'GET']
+      )
     }
   })
 
@@ -491,8 +586,8 @@ describe('ambiguous creates', () => {
     s.seed({ name: 'My Secret', type: 'config' })
     s.injectFaults({ method: 'PUT' }, [{ kind: 'drop-after-store' }])
     const result = await applyGlobalSecret(opts(s.url), body(), 'update')
-    expect(result).toMatchObject({ outcome: 'updated', attempts: 3, statuses: [409, 200] })
-    expect(s.requests.map((r) => r.method)).toEqual(['POST', 'PUT', 'PUT'])
+    expect(result).toMatchObject({ outcome: 'updated', attempts: 3, statuses: [200, 200] })
+    expect(s.requests.map((r) => r.method)).toEqual(['GET', 'PUT', 'PUT'])
   })
 })
 
@@ -592,9 +687,9 @@ describe('configuration errors (before any request)', () => {
     )
     expect(e3.kind).toBe('config')
     expect(e3.message).not.toContain(TOKEN)
-    const e4 = await failure(
+    // The policy is the plan's to check, before any request.
+    await expect(
       applyGlobalSecret(opts('https://x.invalid'), body(), 'sometimes' as ConflictPolicy)
-    )
-    expect(e4.kind).toBe('config')
+    ).rejects.toThrow(/on-conflict must be fail, skip or update/)
   })
 })

@@ -4,7 +4,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import { applyGlobalSecret, type ClientOptions } from '../../src/northflank/client.js'
+import type { ClientOptions } from '../../src/northflank/client.js'
+import { applyGlobalSecret } from '../../src/sync.js'
 import { NorthflankError } from '../../src/northflank/errors.js'
 import { json, startServer, type Recorded, type TestServer } from './support/servers.js'
 

@@ -19,7 +19,8 @@ jest.unstable_mockModule('@actions/http-client', () => {
   }
 })
 
-const { applyGlobalSecret, checkApiUrl } = await import('../../src/northflank/client.js')
+const { checkApiUrl } = await import('../../src/northflank/client.js')
+const { applyGlobalSecret } = await import('../../src/sync.js')
 const { NorthflankError } = await import('../../src/northflank/errors.js')
 
 describe('lazy loading of @actions/http-client', () => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
-import { applyGlobalSecret, type ClientOptions } from '../../src/northflank/client.js'
+import type { ClientOptions } from '../../src/northflank/client.js'
+import { applyGlobalSecret } from '../../src/sync.js'
 import { NorthflankError } from '../../src/northflank/errors.js'
 import {
   RateGate,

@@ -71,8 +71,44 @@ describe('outputs and summary', () => {
       name: 'Shared Config',
       id: 'shared-config',
       outcome: 'created',
-      response: JSON.stringify({ name: 'Shared Config', secrets: { values: { KEY: '***' } } })
+      response: JSON.stringify({ name: 'Shared Config', secrets: { values: { KEY: '***' } } }),
+      'has-changes': 'true'
     })
+  })
+
+  it('has-changes: true only for (planned) creates and updates; unset in a dry run', () => {
+    const cases: Array<[DefinitionResult['outcome'][], boolean, string | undefined]> = [
+      [['created', 'unchanged'], false, 'true'],
+      [['unchanged', 'exists'], false, 'false'],
+      [['update', 'conflict'], false, 'true'],
+      [['unchanged', 'conflict', 'failed'], false, 'false'],
+      [['validated'], true, undefined]
+    ]
+    for (const [outcomes, dryRun, expected] of cases) {
+      writeFileSync(process.env.GITHUB_OUTPUT!, '')
+      writeOutputs({ dryRun, results: outcomes.map((outcome) => ({ ...one, outcome })) })
+      const outputs = parseOutputs(readFileSync(process.env.GITHUB_OUTPUT!, 'utf8'))
+      expect(outputs['has-changes']).toBe(expected)
+    }
+  })
+
+  it('plan summary: the action and the changed paths of each definition, escaped', () => {
+    const html = buildSummary({
+      dryRun: false,
+      plan: true,
+      results: [
+        { ...one, outcome: 'update', changes: ['~ description', '+ secrets.values.<b>X</b>'] },
+        { ...one, name: 'Other', id: 'other', outcome: 'unchanged', changes: [] }
+      ]
+    }).stringify()
+    expect(html).toContain('Northflank global secrets (plan)')
+    expect(html).toContain('<th>Outcome</th><th>Changes</th>')
+    expect(html).toContain(
+      '✏️ update</td><td><code>~ description</code><br><code>+ secrets.values.&#60;b&#62;X&#60;/b&#62;</code>'
+    )
+    expect(html).toContain('🟰 unchanged</td><td>—</td>')
+    expect(html).toContain('nothing was changed in Northflank')
+    expect(html).not.toContain('<b>X')
   })
 
   it('sets only results when the run holds several definitions', () => {
@@ -85,7 +121,7 @@ describe('outputs and summary', () => {
     }
     writeOutputs({ dryRun: false, results: [one, two] })
     const outputs = parseOutputs(readFileSync(process.env.GITHUB_OUTPUT!, 'utf8'))
-    expect(Object.keys(outputs)).toEqual(['results'])
+    expect(Object.keys(outputs)).toEqual(['results', 'has-changes'])
     expect(JSON.parse(outputs.results!)).toHaveLength(2)
   })
 

@@ -236,6 +236,35 @@ describe('list (GET /v1/secrets)', () => {
   })
 })
 
+describe('request counts', () => {
+  it('counts every request per method, list pages apart from reads by id, and forgets on reset', async () => {
+    const si = await start({ teams: ['t1'] })
+    si.seed(SECRET)
+    await call(si, 'GET', '/v1/secrets?per_page=100')
+    await call(si, 'GET', '/v1/teams/t1/secrets')
+    await call(si, 'GET', '/v1/secrets/my-secret')
+    await call(si, 'GET', '/v1/secrets/absent')
+    await call(si, 'POST', '/v1/secrets', { body: { name: 'Other', type: 'config' } })
+    await call(si, 'POST', '/v1/secrets', { body: { name: 'Other', type: 'config' } }) // 409 counts
+    await call(si, 'PUT', '/v1/secrets', { body: SECRET })
+    await call(si, 'PATCH', '/v1/secrets/my-secret', { body: { description: 'x' } })
+    await call(si, 'DELETE', '/v1/secrets/other')
+    expect(si.counts()).toEqual({
+      GET: 4,
+      POST: 2,
+      PUT: 1,
+      PATCH: 1,
+      DELETE: 1,
+      list: 2,
+      read: 2,
+      writes: 5,
+      total: 9
+    })
+    si.reset()
+    expect(si.counts().total).toBe(0)
+  })
+})
+
 describe('patch (PATCH /v1/secrets/{id})', () => {
   it('changes description, secrets and gitops only', async () => {
     const si = await start()

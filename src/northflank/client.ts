@@ -1,50 +1,32 @@
-// Client for Northflank's "create global secret" call: the apply flow (POST, the
-// 409 policy, verifying a create whose answer was lost). Retries and the time
-// budget are in exchange.ts, one request in attempt.ts, failure text in
+// Client for Northflank's global-secret API: list, get, post and put. It executes
+// requests and maps failures to messages; it never decides what to send (the
+// plan in src/plan/ does, and src/apply.ts calls these methods). Retries and the
+// time budget are in exchange.ts, one request in attempt.ts, failure text in
 // messages.ts. Knows nothing about GitHub: the caller injects `debug` and turns
 // NorthflankError messages into annotations.
 
-import type { Reply } from './attempt.js'
-import { deriveSecretId } from '../definition/identifier.js'
-import { NorthflankError, type NorthflankErrorInit } from './errors.js'
-import { Exchange, type RetryOptions, type Sent } from './exchange.js'
-import type { RateGate } from './rate-gate.js'
+import type { Method, Reply } from './attempt.js'
 import { apiUrlProblem } from './api-url.js'
+import { NorthflankError } from './errors.js'
+import { Exchange, type ClientOptions, type ExchangeStats } from './exchange.js'
 import type { LostAnswerCheck } from './messages.js'
 import { sensitiveStrings } from './redact.js'
 
 export { NorthflankError } from './errors.js'
 export { RateGate } from './rate-gate.js'
-export { RETRY_DEFAULTS, type RetryOptions } from './exchange.js'
-export { formatDetails } from './messages.js'
+export {
+  RETRY_DEFAULTS,
+  type ClientOptions,
+  type ExchangeStats,
+  type RetryOptions
+} from './exchange.js'
+export { formatDetails, type LostAnswerCheck } from './messages.js'
 
-export type ConflictPolicy = 'fail' | 'skip' | 'update'
-export type ApplyOutcome = 'created' | 'updated' | 'exists'
-
-export interface ClientOptions {
-  apiUrl: string
-  token: string
-  teamId?: string
-  userAgent: string
-  /** Hard budget per definition: all attempts, waits and backoff included. */
-  timeoutMs: number
-  debug?: (message: string) => void
-  /** Shared by all requests of a batch so one exhausted rate limit pauses them all. */
-  gate?: RateGate
-  retry?: RetryOptions
-}
-
-export interface ApplyResult {
-  outcome: ApplyOutcome
-  /** The API's `data` (undefined for `exists`). */
-  data?: unknown
-  attempts: number
-  elapsedMs: number
-  statuses: number[]
-}
-
-// ---------------------------------------------------------------------------
-// api-url
+/** Northflank's largest list page. */
+export const LIST_PAGE_SIZE = 100
+// A scope of 100 000 secrets is far beyond any real one: a cursor that never
+// ends is a server fault, not a reason to loop for the whole budget.
+const MAX_LIST_PAGES = 1_000
 
 export function checkApiUrl(apiUrl: string): void {
   const problem = apiUrlProblem(apiUrl)
@@ -55,56 +37,8 @@ function configError(message: string): NorthflankError {
   return new NorthflankError(message, { kind: 'config' })
 }
 
-// ---------------------------------------------------------------------------
-// apply
-
-export async function applyGlobalSecret(
-  options: ClientOptions,
-  // `object` rather than Record<string, unknown> so typed definitions (interfaces) fit.
-  body: object,
-  onConflict: ConflictPolicy
-): Promise<ApplyResult> {
+function checkOptions(options: ClientOptions): void {
   checkApiUrl(options.apiUrl)
-  checkOptions(options, onConflict)
-
-  const json = JSON.stringify(body)
-  const exchange = new Exchange(options, sensitiveStrings(options.token, body))
-  const base = options.apiUrl.replace(/\/+$/, '')
-  const team = options.teamId ? `/teams/${encodeURIComponent(options.teamId)}` : ''
-  const collection = `${base}/v1${team}/secrets`
-
-  const post = await exchange.send('POST', collection, json)
-  if (isSuccess(post.reply.status)) return exchange.result('created', dataOf(post.reply))
-  if (post.reply.status !== 409) throw exchange.httpError('POST', collection, post.reply)
-
-  const name = (body as { name?: unknown }).name
-  const id = typeof name === 'string' ? deriveSecretId(name) : undefined
-  let lostAnswer: LostAnswerCheck | undefined
-  if (post.answerLost && id !== undefined) {
-    const check = await verifyOwnCreate(exchange, `${collection}/${encodeURIComponent(id)}`, json)
-    // The lost answer was the create: it is ours whatever the policy says.
-    if (check.kind === 'ours') return exchange.result('created', check.data)
-    lostAnswer = check.kind
-  }
-
-  if (onConflict === 'skip') return exchange.result('exists', undefined)
-  if (onConflict === 'update') {
-    const put = await exchange.send('PUT', collection, json)
-    if (isSuccess(put.reply.status)) return exchange.result('updated', dataOf(put.reply))
-    throw exchange.httpError('PUT', collection, put.reply)
-  }
-  throw exchange.conflictError(
-    post.reply,
-    typeof name === 'string' ? name : undefined,
-    id,
-    lostAnswer
-  )
-}
-
-function checkOptions(options: ClientOptions, onConflict: ConflictPolicy): void {
-  if (!['fail', 'skip', 'update'].includes(onConflict)) {
-    throw configError(`on-conflict must be fail, skip or update (got "${String(onConflict)}")`)
-  }
   if (typeof options.token !== 'string' || options.token === '') {
     throw configError('The API token is empty: set api-token (or NORTHFLANK_API_TOKEN)')
   }
@@ -122,75 +56,211 @@ function checkOptions(options: ClientOptions, onConflict: ConflictPolicy): void 
   }
 }
 
-type Verdict = { kind: 'ours'; data: unknown } | { kind: 'differs' } | { kind: 'unknown' }
+/** The identifiers one scope holds, read with the list endpoint. */
+export interface Listing {
+  ids: ReadonlySet<string>
+  /** List pages read. */
+  pages: number
+  stats: ExchangeStats
+}
 
-/**
- * A POST whose answer was lost may have been stored; its retry then meets our
- * own secret as a 409. Read it back and compare with what was sent.
- */
-async function verifyOwnCreate(exchange: Exchange, url: string, json: string): Promise<Verdict> {
-  exchange.debug('an earlier POST got no answer and the retry got 409: reading the stored secret')
-  let got: Sent
+/** The answer to a GET by identifier. */
+export type ReadReply =
+  | { kind: 'found'; data: unknown }
+  | { kind: 'absent' }
+  /** Any other final answer (the caller decides whether that is a failure). */
+  | { kind: 'unreadable'; reply: Reply }
+
+/** The answer to a POST. */
+export type CreateReply =
+  | { kind: 'created'; data: unknown }
+  /** 409: the identifier is taken. `answerLost`: an earlier attempt may have been ours. */
+  | { kind: 'taken'; reply: Reply; answerLost: boolean }
+
+export class NorthflankClient {
+  private readonly collection: string
+
+  constructor(private readonly options: ClientOptions) {
+    checkOptions(options)
+    const base = options.apiUrl.replace(/\/+$/, '')
+    const team = options.teamId ? `/teams/${encodeURIComponent(options.teamId)}` : ''
+    this.collection = `${base}/v1${team}/secrets`
+  }
+
+  /**
+   * Every identifier of the scope: `GET .../secrets?per_page=100`, following the
+   * cursor. One time budget (timeoutMs) covers all pages.
+   */
+  async listSecretIds(): Promise<Listing> {
+    const exchange = new Exchange(this.options, sensitiveStrings(this.options.token, {}))
+    const ids = new Set<string>()
+    const seenCursors = new Set<string>()
+    let cursor: string | undefined
+    let pages = 0
+    for (;;) {
+      const url =
+        `${this.collection}?per_page=${LIST_PAGE_SIZE}` +
+        (cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`)
+      const { reply } = await exchange.send('GET', url, undefined)
+      if (!isSuccess(reply.status)) throw exchange.httpError('GET', url, reply)
+      pages++
+      const page = parseListPage(reply.body)
+      if (page === undefined) {
+        throw new NorthflankError(
+          `Northflank API answered GET ${url} with HTTP ${reply.status} but not with a list of ` +
+            'secrets (expected {"data": {"secrets": [...]}}): check api-url.',
+          { kind: 'http', status: reply.status, ...exchange.stats() }
+        )
+      }
+      for (const id of page.ids) ids.add(id)
+      if (!page.next) break
+      if (seenCursors.has(page.next) || pages >= MAX_LIST_PAGES) {
+        throw new NorthflankError(
+          `Northflank API's list of secrets did not end after ${pages} pages (the cursor ` +
+            'repeats): run again later, and tell Northflank support if it persists.',
+          { kind: 'http', status: reply.status, ...exchange.stats() }
+        )
+      }
+      seenCursors.add(page.next)
+      cursor = page.next
+    }
+    exchange.debug(`listed ${ids.size} secret${ids.size === 1 ? '' : 's'} in ${pages} page(s)`)
+    return { ids, pages, stats: exchange.stats() }
+  }
+
+  /**
+   * Requests for one definition, sharing one time budget and one attempt log.
+   * `debug` replaces the client's for this definition's lines.
+   */
+  forDefinition(body: object, debug?: (message: string) => void): SecretRequests {
+    const options = debug ? { ...this.options, debug } : this.options
+    return new SecretRequests(
+      new Exchange(options, sensitiveStrings(this.options.token, body)),
+      this.collection,
+      JSON.stringify(body)
+    )
+  }
+}
+
+/** One definition's requests: GET by identifier, POST and PUT of its body. */
+export class SecretRequests {
+  constructor(
+    private readonly exchange: Exchange,
+    private readonly collection: string,
+    private readonly json: string
+  ) {}
+
+  /**
+   * GET `.../secrets/{id}`. `context`, when set, prefixes a failure's message
+   * (why this read happened).
+   */
+  async read(id: string, context?: string): Promise<ReadReply> {
+    const url = this.secretUrl(id)
+    let reply: Reply
+    try {
+      reply = (await this.exchange.send('GET', url, undefined)).reply
+    } catch (error) {
+      if (context === undefined || !(error instanceof NorthflankError)) throw error
+      throw new NorthflankError(`${context}: ${error.message}`, {
+        kind: error.kind,
+        status: error.status,
+        errorId: error.errorId,
+        details: error.details,
+        code: error.code,
+        attempts: error.attempts,
+        elapsedMs: error.elapsedMs,
+        statuses: error.statuses,
+        trail: error.trail
+      })
+    }
+    if (isSuccess(reply.status)) {
+      const data = dataOf(reply)
+      if (data !== undefined) return { kind: 'found', data }
+    }
+    if (reply.status === 404) return { kind: 'absent' }
+    return { kind: 'unreadable', reply }
+  }
+
+  /** POST the body: created, or 409 (the identifier is taken). Other answers throw. */
+  async post(): Promise<CreateReply> {
+    const sent = await this.exchange.send('POST', this.collection, this.json)
+    if (isSuccess(sent.reply.status)) return { kind: 'created', data: dataOf(sent.reply) }
+    if (sent.reply.status === 409) {
+      return { kind: 'taken', reply: sent.reply, answerLost: sent.answerLost }
+    }
+    throw this.exchange.httpError('POST', this.collection, sent.reply)
+  }
+
+  /** PUT the body (create or replace); returns the API's `data`. Failures throw. */
+  async put(): Promise<unknown> {
+    const sent = await this.exchange.send('PUT', this.collection, this.json)
+    if (isSuccess(sent.reply.status)) return dataOf(sent.reply)
+    throw this.exchange.httpError('PUT', this.collection, sent.reply)
+  }
+
+  /** The failure for a final answer that is not a success (e.g. an unreadable GET). */
+  httpError(method: Method, id: string | undefined, reply: Reply): NorthflankError {
+    const url = id === undefined ? this.collection : this.secretUrl(id)
+    return this.exchange.httpError(method, url, reply)
+  }
+
+  /** The secret exists and the policy is `fail` (`reply`: the POST's 409, if one was sent). */
+  conflictError(
+    name: string | undefined,
+    id: string | undefined,
+    reply?: Reply,
+    lostAnswer?: LostAnswerCheck
+  ): NorthflankError {
+    return this.exchange.conflictError(reply, name, id, lostAnswer)
+  }
+
+  /** Values read back from Northflank are redacted from server text like the definition's own. */
+  addSensitive(data: unknown): void {
+    if (typeof data === 'object' && data !== null) {
+      this.exchange.addSensitive(sensitiveStrings('', data))
+    }
+  }
+
+  debug(message: string): void {
+    this.exchange.debug(message)
+  }
+
+  stats(): ExchangeStats {
+    return this.exchange.stats()
+  }
+
+  private secretUrl(id: string): string {
+    return `${this.collection}/${encodeURIComponent(id)}`
+  }
+}
+
+function parseListPage(body: string): { ids: string[]; next?: string } | undefined {
+  let json: unknown
   try {
-    got = await exchange.send('GET', url, undefined)
-  } catch (error) {
-    if (!(error instanceof NorthflankError)) throw error
-    throw new NorthflankError(
-      `While checking whether an earlier POST whose answer was lost had created the secret: ` +
-        error.message,
-      { ...errorInitOf(error) }
-    )
+    json = JSON.parse(body)
+  } catch {
+    return undefined
   }
-  if (!isSuccess(got.reply.status)) {
-    exchange.debug(`GET answered ${got.reply.status}: cannot tell whether the secret is ours`)
-    return { kind: 'unknown' }
+  if (!isPlainObject(json) || !isPlainObject(json.data) || !Array.isArray(json.data.secrets)) {
+    return undefined
   }
-  const stored = dataOf(got.reply)
-  if (isOwn(JSON.parse(json), stored)) return { kind: 'ours', data: stored }
-  exchange.debug('the stored secret differs from this definition: not ours')
-  return { kind: 'differs' }
-}
-
-function errorInitOf(e: NorthflankError): NorthflankErrorInit {
-  return {
-    kind: e.kind,
-    status: e.status,
-    errorId: e.errorId,
-    details: e.details,
-    code: e.code,
-    attempts: e.attempts,
-    elapsedMs: e.elapsedMs,
-    statuses: e.statuses,
-    trail: e.trail
+  const ids: string[] = []
+  for (const item of json.data.secrets) {
+    if (isPlainObject(item) && typeof item.id === 'string') ids.push(item.id)
   }
-}
-
-function isOwn(sent: unknown, stored: unknown): boolean {
-  if (!isPlainObject(stored)) return false
-  const { createdAt: _c, updatedAt: _u, ...rest } = stored
-  return sameJson(sent, rest)
-}
-
-/** Deep equality of JSON values; key order does not matter, array order does. */
-export function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true
-  if (Array.isArray(a) || Array.isArray(b)) {
-    return (
-      Array.isArray(a) &&
-      Array.isArray(b) &&
-      a.length === b.length &&
-      a.every((v, i) => sameJson(v, b[i]))
-    )
-  }
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const ka = Object.keys(a)
-    const kb = Object.keys(b)
-    return (
-      ka.length === kb.length &&
-      ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameJson(a[k], b[k]))
-    )
-  }
-  return false
+  // Northflank's client reads `pagination` beside `data`; accept it inside too.
+  const pagination = isPlainObject(json.pagination)
+    ? json.pagination
+    : isPlainObject(json.data.pagination)
+      ? json.data.pagination
+      : undefined
+  const next =
+    pagination?.hasNextPage === true &&
+    typeof pagination.cursor === 'string' &&
+    pagination.cursor !== ''
+      ? pagination.cursor
+      : undefined
+  return { ids, next }
 }
 
 function dataOf(reply: Reply): unknown {

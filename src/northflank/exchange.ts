@@ -3,11 +3,31 @@
 // gate, and every attempt goes into the log that results and failures report.
 
 import { attempt, type Method, type NetFailure, type Reply } from './attempt.js'
-import type { ApplyOutcome, ApplyResult, ClientOptions } from './client.js'
 import { NorthflankError } from './errors.js'
 import * as messages from './messages.js'
+import type { AttemptLog } from './messages.js'
 import { RateGate, formatDuration, headerValue, parseRetryAfter, sleep } from './rate-gate.js'
 import { redact } from './redact.js'
+
+export interface ClientOptions {
+  apiUrl: string
+  token: string
+  teamId?: string
+  userAgent: string
+  /** Hard budget per definition (and for the listing): all attempts, waits and backoff included. */
+  timeoutMs: number
+  debug?: (message: string) => void
+  /** Shared by all requests of a batch so one exhausted rate limit pauses them all. */
+  gate?: RateGate
+  retry?: RetryOptions
+}
+
+/** What one exchange's requests cost, for results and the log. */
+export interface ExchangeStats {
+  attempts: number
+  elapsedMs: number
+  statuses: number[]
+}
 
 export interface RetryOptions {
   /** First backoff ceiling; doubles per attempt (full jitter: the wait is random below it). */
@@ -32,17 +52,6 @@ export const RETRY_DEFAULTS: Required<RetryOptions> = {
 // other 5xx describe a permanent mismatch and are not retried.
 const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504])
 
-/** What one definition's requests did so far. */
-export interface AttemptLog {
-  /** Epoch ms at which the definition's exchange began. */
-  readonly start: number
-  /** Requests sent, all steps together. */
-  attempts: number
-  readonly statuses: number[]
-  /** One entry per attempt: a status or a network error code, prefixed by its method unless POST. */
-  readonly trail: string[]
-}
-
 export interface Sent {
   reply: Reply
   /** An earlier attempt of this step may have been processed without us seeing the answer. */
@@ -55,18 +64,20 @@ export class Exchange {
   private readonly retry: Required<RetryOptions>
   private readonly gate: RateGate
   private readonly context: messages.FailureContext
+  private readonly sensitive: string[]
 
   constructor(
     private readonly options: ClientOptions,
     sensitive: string[]
   ) {
+    this.sensitive = [...sensitive]
     this.deadline = this.log.start + options.timeoutMs
     this.retry = { ...RETRY_DEFAULTS, ...definedOnly(options.retry ?? {}) }
     this.gate = options.gate ?? new RateGate()
     this.context = {
       log: this.log,
       timeoutMs: options.timeoutMs,
-      sensitive,
+      sensitive: this.sensitive,
       teamId: options.teamId
     }
   }
@@ -75,10 +86,18 @@ export class Exchange {
     this.options.debug?.(redact(message, this.context.sensitive))
   }
 
-  result(outcome: ApplyOutcome, data: unknown): ApplyResult {
+  /**
+   * More strings to redact from what the server says (values read back from
+   * Northflank are as secret as the definition's own).
+   */
+  addSensitive(more: readonly string[]): void {
+    for (const value of more) if (!this.sensitive.includes(value)) this.sensitive.push(value)
+    // Longest first, so a value containing another is masked whole.
+    this.sensitive.sort((a, b) => b.length - a.length)
+  }
+
+  stats(): ExchangeStats {
     return {
-      outcome,
-      data,
       attempts: this.log.attempts,
       elapsedMs: Date.now() - this.log.start,
       statuses: [...this.log.statuses]
@@ -91,7 +110,7 @@ export class Exchange {
   }
 
   conflictError(
-    reply: Reply,
+    reply: Reply | undefined,
     name: string | undefined,
     id: string | undefined,
     lostAnswer: messages.LostAnswerCheck | undefined

@@ -4,12 +4,22 @@
 
 import { TLS_CODES, type Method, type NetFailure, type Reply } from './attempt.js'
 import { NorthflankError, type NorthflankErrorInit } from './errors.js'
-import type { AttemptLog } from './exchange.js'
 import { formatDuration, formatSeconds, headerValue } from './rate-gate.js'
 import { redact, redactDeep } from './redact.js'
 
 const SNIPPET_CHARS = 200
 const DETAILS_CHARS = 1_000
+
+/** What one exchange's requests did so far. */
+export interface AttemptLog {
+  /** Epoch ms at which the exchange began. */
+  readonly start: number
+  /** Requests sent, all steps together. */
+  attempts: number
+  readonly statuses: number[]
+  /** One entry per attempt: a status or a network error code, prefixed by its method unless POST. */
+  readonly trail: string[]
+}
 
 /** Why retrying stopped: the answer was final, the attempt limit, or the time budget. */
 export type GiveUpReason = 'final' | 'attempts' | 'budget'
@@ -132,20 +142,25 @@ export function httpError(
   )
 }
 
-/** The POST met an existing secret and the policy is `fail`. */
+/**
+ * The secret exists and the policy is `fail`: the POST met 409 (`reply`), or the
+ * listing named it and nothing was sent (`reply` undefined).
+ */
 export function conflictError(
   ctx: FailureContext,
-  reply: Reply,
+  reply: Reply | undefined,
   name: string | undefined,
   id: string | undefined,
   lostAnswer: LostAnswerCheck | undefined
 ): NorthflankError {
-  const parsed = parseErrorBody(reply.body, ctx.sensitive)
+  const parsed = reply ? parseErrorBody(reply.body, ctx.sensitive) : {}
   const what =
     id !== undefined
       ? `A global secret with the identifier "${id}" (derived from the name "${name}")`
       : 'A global secret with the same derived identifier'
-  const idText = parsed.id ? `, Northflank error id: ${parsed.id}` : ''
+  const how = reply
+    ? ` (HTTP 409${parsed.id ? `, Northflank error id: ${parsed.id}` : ''})`
+    : ' (listed by the API; nothing was sent)'
   const lost =
     lostAnswer === 'differs'
       ? ' An earlier attempt got no answer, but the stored secret differs from this definition, so this run did not create it.'
@@ -153,12 +168,12 @@ export function conflictError(
         ? ' An earlier attempt got no answer, and the stored secret could not be read to check whether this run created it.'
         : ''
   return new NorthflankError(
-    `${what} already exists (HTTP 409${idText}).${lost} To keep the existing secret, set ` +
+    `${what} already exists${how}.${lost} To keep the existing secret, set ` +
       `\`on-conflict: skip\`; to replace it with this definition, set \`on-conflict: update\`. ` +
       failedAfter(ctx),
     errorInit(ctx.log, {
       kind: 'conflict',
-      status: 409,
+      status: reply ? 409 : undefined,
       errorId: parsed.id,
       details: parsed.details
     })

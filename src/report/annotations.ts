@@ -103,8 +103,23 @@ export function annotateDiagnostics(diagnostics: readonly Diagnostic[]): void {
 const VERB: Record<string, string> = {
   created: 'Created',
   updated: 'Updated',
+  unchanged: 'Unchanged (nothing sent)',
   exists: 'Already exists (left unchanged)',
-  validated: 'Valid'
+  validated: 'Valid',
+  create: 'Plan: would create',
+  update: 'Plan: would update',
+  conflict: 'Plan: would fail'
+}
+
+// A notice is one line on the pull request; the summary lists every path.
+const CHANGES_IN_NOTICE = 10
+
+function changeList(result: DefinitionResult): string {
+  const changes = result.changes ?? []
+  if (changes.length === 0 || result.outcome === 'created') return ''
+  const shown = changes.slice(0, CHANGES_IN_NOTICE).join(', ')
+  const more = changes.length - CHANGES_IN_NOTICE
+  return `: ${shown}${more > 0 ? ` and ${more} more` : ''}`
 }
 
 function anchor(result: DefinitionResult, title: string): core.AnnotationProperties {
@@ -121,10 +136,28 @@ function label(result: DefinitionResult): string {
   return `global secret "${result.name ?? result.source.label}"${id}`
 }
 
-/** One notice per applied definition and one error per failed one. */
-export function annotateResults(results: readonly DefinitionResult[]): void {
+/**
+ * One notice per applied (or planned) definition and one error per failed one; a
+ * plan's conflict is a warning (the plan itself succeeds).
+ */
+export function annotateResults(results: readonly DefinitionResult[], plan = false): void {
   for (const result of results) {
-    if (result.outcome === 'failed') {
+    if (plan && result.outcome === 'conflict') {
+      annotate(
+        'warning',
+        `${VERB.conflict}: ${label(result)} already exists and on-conflict is fail; an apply ` +
+          'would fail. Set on-conflict: skip to keep it, or on-conflict: update to replace it' +
+          `${changeList(result)}.`,
+        anchor(result, 'Northflank global secret plan')
+      )
+    } else if (plan && result.outcome === 'exists') {
+      annotate(
+        'notice',
+        `Plan: would leave ${label(result)} as it is (it exists and differs; on-conflict: ` +
+          `skip)${changeList(result)}.`,
+        anchor(result, 'Northflank global secret plan')
+      )
+    } else if (result.outcome === 'failed') {
       annotate(
         'error',
         `${label(result)} from ${result.source.label}: ${result.error ?? 'failed'}`,
@@ -133,8 +166,8 @@ export function annotateResults(results: readonly DefinitionResult[]): void {
     } else if (result.outcome !== 'validated') {
       annotate(
         'notice',
-        `${VERB[result.outcome]}: ${label(result)}.`,
-        anchor(result, 'Northflank global secret')
+        `${VERB[result.outcome]}: ${label(result)}${changeList(result)}.`,
+        anchor(result, plan ? 'Northflank global secret plan' : 'Northflank global secret')
       )
     }
   }

@@ -29,4 +29,5 @@ export {
 export { writeOutputs } from './outputs.js'
 export { logResults } from './log.js'
 export { writeSummary, buildSummary, buildSummaryHtml, messageHtml } from './summary.js'
+export { CHANGING_OUTCOMES } from './results.js'
 export type { DefinitionResult, Outcome, RunReport } from './results.js'

@@ -40,9 +40,13 @@ export type MaskOutcome = 'masked' | 'partly-masked' | 'not-masked' | 'empty'
 const VOCABULARY = [
   'created',
   'updated',
+  'unchanged',
   'exists',
   'validated',
   'failed',
+  'create',
+  'update',
+  'conflict',
   'secret',
   'config',
   'true',

@@ -2,7 +2,7 @@
 // would drop it), and each stays under GitHub's 1 MB limit per output.
 import * as core from '@actions/core'
 import { redactSecretValues } from './mask.js'
-import type { RunReport } from './results.js'
+import { CHANGING_OUTCOMES, type RunReport } from './results.js'
 
 /** GitHub's limit is 1 MB per output; stay below it. */
 export const OUTPUT_BUDGET = 900_000
@@ -14,7 +14,8 @@ function resultsJson(report: RunReport, shortened: string[]): string {
       name: r.name ?? null,
       id: r.id ?? null,
       outcome: r.outcome,
-      file: r.source.file ?? null
+      file: r.source.file ?? null,
+      ...(r.changes !== undefined ? { changes: r.changes } : {})
     })
   )
   let size = 2
@@ -37,6 +38,11 @@ function resultsJson(report: RunReport, shortened: string[]): string {
 export function writeOutputs(report: RunReport): string[] {
   const shortened: string[] = []
   core.setOutput('results', resultsJson(report, shortened))
+  // A dry run reads nothing, so it cannot tell.
+  if (!report.dryRun) {
+    const changing = report.results.some((r) => CHANGING_OUTCOMES.has(r.outcome))
+    core.setOutput('has-changes', changing ? 'true' : 'false')
+  }
 
   // Single-value outputs describe one definition; with several they would
   // silently describe an arbitrary one, so they stay unset. A file that could not be loaded

@@ -12,10 +12,17 @@ import { inert } from './text.js'
 const BADGE: Record<Outcome, string> = {
   created: '✅ created',
   updated: '🔄 updated',
+  unchanged: '🟰 unchanged',
   exists: '⏭️ exists',
   validated: '☑️ validated',
-  failed: '❌ failed'
+  failed: '❌ failed',
+  create: '➕ create',
+  update: '✏️ update',
+  conflict: '⛔ conflict'
 }
+
+// Enough for any real definition; a table cell with hundreds of paths helps nobody.
+const CHANGES_PER_CELL = 50
 
 /** The runner's limit is 1 MiB (1,048,576 bytes) per step; stay well below it. */
 export const SUMMARY_BUDGET = 1_000_000
@@ -76,9 +83,31 @@ function fill(into: string[], items: Iterable<string>, budget: number): number {
   return left
 }
 
+/** The changed paths, one per line (`~ description`); `—` when nothing changes. */
+function changesCell(r: DefinitionResult): string {
+  if (r.changes === undefined) return r.outcome === 'failed' ? '—' : '<em>not read</em>'
+  if (r.changes.length === 0) return '—'
+  const shown = r.changes.slice(0, CHANGES_PER_CELL).map(code)
+  const more = r.changes.length - CHANGES_PER_CELL
+  if (more > 0) shown.push(`… and ${more} more`)
+  return shown.join('<br>')
+}
+
+/** Changes are known whenever Northflank was read: a plan, or `on-conflict: update`. */
+function showsChanges(report: RunReport): boolean {
+  return report.plan === true || report.results.some((r) => r.changes !== undefined)
+}
+
+const CHANGES_LEGEND =
+  '<p><sub><code>+</code> added · <code>-</code> removed · <code>~</code> changed · ' +
+  '<code>?</code> holds a Northflank expression (<code>${...}</code>) that cannot be ' +
+  'compared; never sent on its own. Values are never shown.</sub></p>'
+
 function table(report: RunReport, shortened: string[]): string {
+  const withChanges = showsChanges(report)
   const header =
-    '<tr><th>Name</th><th>Identifier</th><th>Type</th><th>Outcome</th><th>Source</th></tr>'
+    '<tr><th>Name</th><th>Identifier</th><th>Type</th><th>Outcome</th>' +
+    `${withChanges ? '<th>Changes</th>' : ''}<th>Source</th></tr>`
   const rows: string[] = []
   const left = fill(
     rows,
@@ -86,6 +115,7 @@ function table(report: RunReport, shortened: string[]): string {
       (r) =>
         `<tr><td>${r.name ? escape(r.name) : '—'}</td><td>${r.id ? code(r.id) : '—'}</td>` +
         `<td>${r.type ? escape(r.type) : '—'}</td><td>${BADGE[r.outcome]}</td>` +
+        `${withChanges ? `<td>${changesCell(r)}</td>` : ''}` +
         `<td>${code(r.source.label)}</td></tr>`
     ),
     TABLE_BUDGET
@@ -96,7 +126,7 @@ function table(report: RunReport, shortened: string[]): string {
         `${report.results.length.toLocaleString('en-US')}; the log and the \`results\` output list every one.`
     )
   }
-  return `<table>${header}${rows.join('')}</table>`
+  return `<table>${header}${rows.join('')}</table>${withChanges ? CHANGES_LEGEND : ''}`
 }
 
 function failures(report: RunReport, shortened: string[]): string {
@@ -175,7 +205,7 @@ export function buildSummaryHtml(report: RunReport): string {
   const context = readRunContext()
   const shortened = [...(report.shortened ?? [])]
   const parts: string[] = [
-    `<h2>${report.dryRun ? 'Northflank global secrets (dry run)' : 'Northflank global secrets'}</h2>`
+    `<h2>Northflank global secrets${report.dryRun ? ' (dry run)' : report.plan ? ' (plan)' : ''}</h2>`
   ]
 
   const facts: string[] = []
@@ -191,6 +221,11 @@ export function buildSummaryHtml(report: RunReport): string {
   }
   facts.push(report.teamId ? `Team ${code(report.teamId)}` : 'Scope: the API token’s own')
   if (report.dryRun) facts.push('Dry run: validated only, nothing was sent to Northflank')
+  if (report.plan) {
+    facts.push(
+      'Plan: read only, nothing was changed in Northflank; the outcomes say what an apply would do'
+    )
+  }
   parts.push(`<p>${facts.join(' · ')}</p>`)
 
   if (report.results.length > 0) parts.push(table(report, shortened))

@@ -32,7 +32,7 @@ if (input.mapHosts && input.mapHosts.length > 0) {
   ;(dns as { lookup: unknown }).lookup = patched
 }
 
-const { applyGlobalSecret } = await import('../../../src/northflank/client.js')
+const { applyGlobalSecret } = await import('../../../src/sync.js')
 const started = Date.now()
 const debug: string[] = []
 try {
