@@ -1,7 +1,9 @@
 // `npm run demo`: the action's main job on a fresh machine, no Northflank
-// account needed. Starts the local stand-in, runs the bundled action on the
-// example definitions twice (create, then a rerun that updates), prints the
-// log, outputs and the job summary as a person would see them, and stops.
+// account needed. Starts the local stand-in and runs the bundled action on the
+// example definitions four times: a plan (what the pull request shows), the
+// apply that creates them, a no-op rerun (`unchanged`, no write) and a plan
+// after one value changed. Prints the log, outputs and job summary as a person
+// would see them, with the requests each run sent, and stops.
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { startStandIn } from './northflank-stand-in.js'
@@ -53,15 +55,37 @@ async function main(): Promise<void> {
       DATABASE_CONNECTION_STRING:
         'postgres://app:demo-password-not-real@db.internal.example.com:5432/app'
     }
-    const first = await runAction(inputs, { workspace: ROOT, env, debug: false })
-    show('Run 1: create every example definition', first)
-    const second = await runAction(inputs, { workspace: ROOT, env, debug: false })
-    show('Run 2: the same step again (on-conflict: update, so reruns are idempotent)', second)
-    console.log(
-      `\nThe stand-in received ${api.requests.length} requests: ` +
-        api.requests.map((r) => `${r.method} ${r.path}`).join(', ')
+    const runs: ActionRun[] = []
+    const step = async (
+      title: string,
+      extra: Record<string, string>,
+      envOverride: Record<string, string> = {}
+    ): Promise<void> => {
+      const before = api.requests.length
+      const run = await runAction(
+        { ...inputs, ...extra },
+        { workspace: ROOT, env: { ...env, ...envOverride }, debug: false }
+      )
+      runs.push(run)
+      show(title, run)
+      const sent = api.requests.slice(before)
+      console.log(
+        `\n  ${bold(`Requests: ${sent.length}`)} (${sent.map((r) => `${r.method} ${r.path}`).join(', ')})`
+      )
+    }
+    await step('Run 1: plan on the pull request (plan: true, GET only)', { plan: 'true' })
+    await step('Run 2: apply on push: create every example definition', {})
+    await step('Run 3: the same step again: nothing changed, nothing written', {})
+    await step(
+      'Run 4: plan after the database password changed',
+      { plan: 'true' },
+      {
+        DATABASE_PASSWORD: 'demo-password-rotated',
+        DATABASE_CONNECTION_STRING:
+          'postgres://app:demo-password-rotated@db.internal.example.com:5432/app'
+      }
     )
-    if (first.code !== 0 || second.code !== 0) process.exitCode = 1
+    if (runs.some((run) => run.code !== 0)) process.exitCode = 1
   } finally {
     await api.stop()
   }
