@@ -142,6 +142,7 @@ describe('masking through the bundle', () => {
       ])
     )
     expect(Object.keys(run.outputs).sort()).toEqual([
+      'has-changes',
       'id',
       'name',
       'outcome',

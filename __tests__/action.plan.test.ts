@@ -342,9 +342,14 @@ describe('observe, plan, apply (bundled action)', () => {
         '~ secrets.values.API_KEY',
         '- secrets.values.GONE'
       ])
-      const masks = result.stdout.split('\n').filter((l) => l.startsWith('::add-mask::'))
+      const lines = result.stdout.split('\n')
+      const masks = lines.filter((l) => l.startsWith('::add-mask::'))
+      // Unmasked: what the action itself printed, before the runner's masks.
+      const printed = lines.filter((l) => !l.startsWith('::add-mask::')).join('\n')
       for (const value of [STORED, STORED_FILE, DESIRED, 'same-value-Rr71']) {
         expect(masks).toContain(`::add-mask::${value}`)
+        expect(printed).not.toContain(value)
+        expect(result.stderr).not.toContain(value)
         expect(result.everything).not.toContain(value)
       }
       expect(result.stdout).toMatch(/::debug::/)

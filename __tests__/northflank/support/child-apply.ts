@@ -33,6 +33,8 @@ if (input.mapHosts && input.mapHosts.length > 0) {
 }
 
 const { applyGlobalSecret } = await import('../../../src/sync.js')
+// sync.js loads the client lazily; load it now so the clock below measures the requests only.
+await import('../../../src/northflank/client.js')
 const started = Date.now()
 const debug: string[] = []
 try {
