@@ -95,7 +95,11 @@ describe('SOPS files (bundled action)', () => {
     )
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
-    const bodies = api.requests.map((r) => r.body as Record<string, unknown>)
+    // One list page (several definitions), then the creates.
+    expect(api.counts()).toMatchObject({ list: 1, POST: 3 })
+    const bodies = api.requests
+      .filter((r) => r.method === 'POST')
+      .map((r) => r.body as Record<string, unknown>)
     expect(bodies).toHaveLength(3)
     expect(bodies).toEqual(expect.arrayContaining([DEFINITION, CONFIG]))
     for (const request of api.requests) {
