@@ -306,6 +306,62 @@ describe('SOPS files (bundled action)', () => {
     expect(result.everything).not.toContain('oops')
   })
 
+  it('plans and updates on decrypted values: a re-encrypted, unchanged file is unchanged', async () => {
+    const inputs = { 'sops-age-key': key.identity, 'on-conflict': 'update' }
+    const resultsOf = (r: ActionRun) =>
+      JSON.parse(r.outputs.results ?? '[]') as { outcome: string; changes?: string[] }[]
+    const first = await run({ 'secrets/db.yaml': encrypted }, inputs)
+    expect(first.code).toBe(0)
+    expect(resultsOf(first)[0]).toMatchObject({ outcome: 'created' })
+    ws.remove()
+
+    // sops re-encrypts with new IVs whenever it writes a file: other ciphertext, same values.
+    const reencrypted = await sopsEncrypt(DEFINITION as Tree, {
+      recipients: [key.recipient],
+      rule: { encrypted_regex: '^(values|files)$' }
+    })
+    expect(reencrypted).not.toBe(encrypted)
+    const before = api.counts().writes
+    const rerun = await run({ 'secrets/db.yaml': reencrypted }, inputs)
+    expect(rerun.code).toBe(0)
+    expect(resultsOf(rerun)[0]).toMatchObject({ outcome: 'unchanged', changes: [] })
+    expect(api.counts().writes).toBe(before)
+    ws.remove()
+
+    // A changed encrypted value: the plan names its path (never the value) and writes nothing;
+    // the apply updates it.
+    const changed = await sopsEncrypt(
+      {
+        ...DEFINITION,
+        secrets: { values: { ...DEFINITION.secrets.values, API_KEY: 'rotated-key-5e0a7c' } }
+      } as Tree,
+      { recipients: [key.recipient], rule: { encrypted_regex: '^(values|files)$' } }
+    )
+    const plan = await run({ 'secrets/db.yaml': changed }, { ...inputs, plan: 'true' })
+    expect(plan.code).toBe(0)
+    expect(resultsOf(plan)[0]).toMatchObject({
+      outcome: 'update',
+      changes: ['~ secrets.values.API_KEY']
+    })
+    expect(api.counts().writes).toBe(before)
+    expect(plan.everything).not.toContain('rotated-key-5e0a7c')
+    ws.remove()
+    // A plan compares decrypted values, so it needs the key as an apply does.
+    const keyless = await run({ 'secrets/db.yaml': changed }, { plan: 'true' })
+    expect(keyless.code).toBe(1)
+    expect(errorsOf(keyless).map((a) => a.message)).toEqual([
+      expect.stringMatching(/^Input "sops-age-key" is empty and SOPS_AGE_KEY is not set/)
+    ])
+    expect(api.counts().writes).toBe(before)
+    ws.remove()
+    const applied = await run({ 'secrets/db.yaml': changed }, inputs)
+    expect(resultsOf(applied)[0]).toMatchObject({
+      outcome: 'updated',
+      changes: ['~ secrets.values.API_KEY']
+    })
+    expect(api.counts().PUT).toBe(1)
+  })
+
   it('opens the file written by real sops 3.8.1 with its published key', async () => {
     const withKey = await run(
       { 'real.yaml': REAL_FILE },
