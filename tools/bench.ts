@@ -227,6 +227,19 @@ function definitionYaml(index: number): string {
   ].join('\n')
 }
 
+/** definitionYaml(index) as the object the action sends (for seeding the stand-in). */
+function YAML_DEFINITION(index: number): Record<string, unknown> {
+  const n = String(index).padStart(3, '0')
+  return {
+    name: `Bench Secret ${n}`,
+    description: `Definition ${n} of the batch benchmark`,
+    type: 'secret',
+    secrets: {
+      values: { API_KEY: `bench-value-${n}-not-real`, API_URL: `https://service-${n}.example.com` }
+    }
+  }
+}
+
 function makeWorkspace(): string {
   const workspace = mkdtempSync(path.join(tmpdir(), 'nf-bench-ws-'))
   writeFileSync(path.join(workspace, 'secret.yaml'), definitionYaml(0))
@@ -461,12 +474,180 @@ async function measureRateLimited(
     wallMs: run.ms,
     allowedMs,
     requests,
-    rejected429: requests - BATCH_SIZE,
+    // The list page (one: the scope is empty) is not a rejected request.
+    rejected429: requests - BATCH_SIZE - api.counts().list,
     failed,
     apiPhaseMs: last + BATCH_LATENCY_MS - first
   }
   log(`  rate-limited c=${RATE_CONCURRENCY}: ${ms(run.ms)}, ${failed} failed, ${requests} requests`)
   return result
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Requests per run (README "Requests per run"): counted at the stand-in, per method
+
+interface RequestScenario {
+  scenario: string
+  requests: number
+  writes: number
+  /** the issue's bound: N + L, L, N + k + L (L = ⌈N/100⌉ list pages) */
+  bound: number
+  /** the same run before observe/plan/apply (POST every definition; 409 → PUT for update) */
+  before: number
+}
+
+interface HourlyBudget {
+  limit: number
+  /** requests one no-op `update` rerun of 200 definitions costs */
+  perRun: number
+  /** complete no-op reruns that fit (measured: runs until one fails at the limit) */
+  fits: number
+  /** before: 400 per rerun (POST, 409, PUT each) */
+  fitsBefore: number
+  /** no-op `skip` reruns that fit (2 list pages each) */
+  fitsSkip: number
+}
+
+const CHANGED_K = 10
+
+function requestInputs(api: StandIn, extra: Record<string, string>): Record<string, string> {
+  return { ...batchInputs(api, 8), ...extra }
+}
+
+async function countedRun(
+  api: StandIn,
+  workspace: string,
+  extra: Record<string, string>,
+  expected: string,
+  expectFailure = false
+): Promise<{ requests: number; writes: number; run: TimedRun }> {
+  const before = api.requests.length
+  const run = await timedRun(ACTION, requestInputs(api, extra), { workspace })
+  if ((run.code === 0) === expectFailure) {
+    throw describeFailure(`a request-count run (${JSON.stringify(extra)}) ended ${run.code}`, run)
+  }
+  const results = parseResults(run)
+  if (results.length !== BATCH_SIZE || results.some((r) => r.outcome !== expected)) {
+    throw describeFailure(`a request-count run did not end ${expected} for every definition`, run)
+  }
+  const sent = api.requests.slice(before)
+  return {
+    requests: sent.length,
+    writes: sent.filter((r) => r.method !== 'GET').length,
+    run
+  }
+}
+
+/** Every row of the issue's numbers table, for N = 200, and the hourly budget. */
+async function measureRequests(
+  api: StandIn,
+  workspace: string
+): Promise<{ scenarios: RequestScenario[]; hourly: HourlyBudget }> {
+  const n = BATCH_SIZE
+  const pages = Math.ceil(n / 100)
+  const scenarios: RequestScenario[] = []
+  api.setLatency(0)
+  for (const policy of ['fail', 'skip', 'update']) {
+    api.reset()
+    const first = await countedRun(api, workspace, { 'on-conflict': policy }, 'created')
+    scenarios.push({
+      scenario: `first run, on-conflict ${policy}`,
+      requests: first.requests,
+      writes: first.writes,
+      bound: n + pages,
+      before: n
+    })
+  }
+  // The scope now holds the 200 secrets, equal to their definitions.
+  for (const policy of ['skip', 'fail']) {
+    const rerun = await countedRun(
+      api,
+      workspace,
+      { 'on-conflict': policy },
+      policy === 'skip' ? 'exists' : 'failed',
+      policy === 'fail'
+    )
+    scenarios.push({
+      scenario: `rerun, nothing changed, on-conflict ${policy}`,
+      requests: rerun.requests,
+      writes: rerun.writes,
+      bound: pages,
+      before: n
+    })
+  }
+  const noop = await countedRun(api, workspace, { 'on-conflict': 'update' }, 'unchanged')
+  scenarios.push({
+    scenario: 'rerun, nothing changed, on-conflict update',
+    requests: noop.requests,
+    writes: noop.writes,
+    bound: n + pages,
+    before: 2 * n
+  })
+  // k secrets changed in Northflank (as if by hand): the rerun puts exactly those back.
+  for (let i = 1; i <= CHANGED_K; i++) {
+    const definition = YAML_DEFINITION(i)
+    api.seed({ ...definition, description: 'Changed by hand' })
+  }
+  const before = api.requests.length
+  const changed = await timedRun(ACTION, requestInputs(api, { 'on-conflict': 'update' }), {
+    workspace
+  })
+  const changedOutcomes = parseResults(changed).map((r) => r.outcome)
+  if (
+    changed.code !== 0 ||
+    changedOutcomes.filter((o) => o === 'updated').length !== CHANGED_K ||
+    changedOutcomes.filter((o) => o === 'unchanged').length !== n - CHANGED_K
+  ) {
+    throw describeFailure(
+      `the rerun with ${CHANGED_K} changed did not update exactly those`,
+      changed
+    )
+  }
+  const changedSent = api.requests.slice(before)
+  scenarios.push({
+    scenario: `rerun, k = ${CHANGED_K} changed, on-conflict update`,
+    requests: changedSent.length,
+    writes: changedSent.filter((r) => r.method !== 'GET').length,
+    bound: n + CHANGED_K + pages,
+    before: 2 * n
+  })
+  const plan = await countedRun(
+    api,
+    workspace,
+    { plan: 'true', 'on-conflict': 'update' },
+    'unchanged'
+  )
+  scenarios.push({
+    scenario: 'plan (every secret stored)',
+    requests: plan.requests,
+    writes: plan.writes,
+    bound: n + pages,
+    before: 0
+  })
+
+  // The hourly budget: Northflank's default 1000 requests per hour, the window starting now.
+  const limit = 1000
+  api.setRateLimit(limit, 3_600_000)
+  let fits = 0
+  for (;;) {
+    const run = await timedRun(ACTION, requestInputs(api, { 'on-conflict': 'update' }), {
+      workspace
+    })
+    if (run.code !== 0) break
+    fits++
+    if (fits > limit) throw new Error('the hourly-budget loop did not end')
+  }
+  api.setRateLimit(1000, 3_600_000)
+  const hourly: HourlyBudget = {
+    limit,
+    perRun: noop.requests,
+    fits,
+    fitsBefore: Math.floor(limit / (2 * n)),
+    fitsSkip: Math.floor(limit / scenarios[3]!.requests)
+  }
+  log(`  requests: ${scenarios.map((r) => `${r.scenario} ${r.requests}`).join('; ')}`)
+  log(`  hourly budget: ${fits} no-op update reruns of ${n} fit in ${limit} requests`)
+  return { scenarios, hourly }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -889,6 +1070,8 @@ async function main(): Promise<void> {
     const create = median(startup.create)
     log(`rate limit: ${RATE_LIMIT} requests per ${RATE_WINDOW_MS / 1000} s window…`)
     const limited = await measureRateLimited(api, workspace, create)
+    log(`requests per run: the numbers table for ${BATCH_SIZE} definitions, and the hourly budget…`)
+    const requestCounts = await measureRequests(api, workspace)
     let profile: ProfileReport | undefined
     if (args.profile) {
       try {
@@ -964,6 +1147,25 @@ async function main(): Promise<void> {
       target: `≤ ${ratio(TARGET.rateLimited)}, 0 failed`,
       pass: limited.wallMs / limited.allowedMs <= TARGET.rateLimited && limited.failed === 0
     })
+    for (const r of requestCounts.scenarios) {
+      rows.push({
+        metric: `Requests, ${BATCH_SIZE} definitions: ${r.scenario}`,
+        measured:
+          `${ratio(r.requests / r.bound)} of the minimum (${r.requests} requests, ${r.writes} writes;` +
+          ` bound ${r.bound}; before: ${r.before})`,
+        target: '≤ 1.00×',
+        pass: r.requests <= r.bound
+      })
+    }
+    const h = requestCounts.hourly
+    rows.push({
+      metric: `Hourly budget: no-op update reruns of ${BATCH_SIZE} in ${h.limit} requests`,
+      measured:
+        `${h.fits} (${h.perRun} requests each = ${ratio(h.perRun / (BATCH_SIZE + 2))} of the minimum;` +
+        ` before: ${h.fitsBefore}; no-op skip reruns: ${h.fitsSkip})`,
+      target: `≥ ${Math.floor(h.limit / (BATCH_SIZE + 2))}`,
+      pass: h.fits >= Math.floor(h.limit / (BATCH_SIZE + 2))
+    })
 
     const env = machine()
     if (args.json) {
@@ -988,6 +1190,7 @@ async function main(): Promise<void> {
             batchLoadMs: batchLoad,
             batch,
             rateLimited: limited,
+            requests: requestCounts,
             rows,
             profile
           },
