@@ -105,10 +105,11 @@ function failureReason(
   step: Step,
   apiUrl: string,
   timedOut: boolean,
+  budgetMs: number,
   redact: (text: string) => string
 ): string {
   if (timedOut) {
-    return `GitHub's API at ${apiUrl} did not answer within ${TIME_BUDGET_MS / 1000} s.`
+    return `GitHub's API at ${apiUrl} did not answer within ${budgetMs / 1000} s.`
   }
   const text = serverText(failure, redact)
   if (failure.response === undefined || failure.status === undefined) {
@@ -167,7 +168,9 @@ async function publish(
     const took = (status: number | string): void =>
       core.debug(`GitHub API: ${method} ${url} → ${status} in ${Date.now() - started} ms`)
     try {
-      const response = await request({ ...options, request: { ...options.request, signal } })
+      // Set on the options object itself: a copy passed to request() loses the signal (tested).
+      options.request = { ...options.request, signal }
+      const response = await request(options)
       took(response.status)
       return response
     } catch (error) {
@@ -207,11 +210,12 @@ async function publish(
   return { action: 'updated', url: updated.data.html_url }
 }
 
-/** See commentOnPullRequest (comment.ts). */
+/** See commentOnPullRequest (comment.ts). `timeBudgetMs` is for tests. */
 export async function postPullRequestComment(
   settings: PullRequestCommentSettings,
   run: RunReport,
-  env: NodeJS.ProcessEnv = process.env
+  env: NodeJS.ProcessEnv = process.env,
+  { timeBudgetMs = TIME_BUDGET_MS }: { timeBudgetMs?: number } = {}
 ): Promise<void> {
   const found = readPullRequestTarget(env, settings.key)
   if ('message' in found) {
@@ -237,7 +241,7 @@ export async function postPullRequestComment(
     runUrl: readRunContext(env).runUrl
   })
 
-  const signal = AbortSignal.timeout(TIME_BUDGET_MS)
+  const signal = AbortSignal.timeout(timeBudgetMs)
   const progress: { step: Step | 'load' } = { step: 'load' }
   let posted: Posted
   try {
@@ -254,7 +258,14 @@ export async function postPullRequestComment(
     const reason =
       progress.step === 'load'
         ? `the GitHub client could not be loaded (${redact(error instanceof Error ? error.message : String(error))}).`
-        : failureReason(error as ApiFailure, progress.step, target.apiUrl, signal.aborted, redact)
+        : failureReason(
+            error as ApiFailure,
+            progress.step,
+            target.apiUrl,
+            signal.aborted,
+            timeBudgetMs,
+            redact
+          )
     core.warning(`The result could not be posted on pull request #${target.number}: ${reason}`, {
       title: WARNING_TITLE
     })
