@@ -16,7 +16,7 @@ import {
 import { registeredSecrets } from './mask.js'
 import type { RunReport } from './results.js'
 import { readRunContext } from './run-context.js'
-import { buildSummary } from './summary.js'
+import { buildSummaryHtml } from './summary.js'
 
 const PULL_REQUEST_EVENTS = ['pull_request', 'pull_request_target']
 /** All requests of one comment (list pages, create or update) share this budget. */
@@ -232,8 +232,7 @@ export async function postPullRequestComment(
   }
 
   const secrets = registeredSecrets()
-  const content = buildSummary(run).stringify()
-  core.summary.emptyBuffer()
+  const content = buildSummaryHtml(run)
   const { body, marker, shortened } = buildCommentBody({
     content,
     identity: target.identity,
