@@ -326,6 +326,53 @@ describe('comment-on-pr (bundled action, GitHub REST stand-in)', () => {
     expect(body.match(/<table>/g)?.length).toBe(body.match(/<\/table>/g)?.length)
   })
 
+  it('posts the plan (plan: true): actions and changed paths, never a stored or desired value', async () => {
+    const STORED = 'stored-value-Hq83kz1'
+    const DESIRED = 'desired-value-Lw55tyx'
+    northflank().seed({
+      name: 'Keys',
+      type: 'secret',
+      secrets: { values: { API_KEY: STORED, SAME: 'same-value-Rr71', OLD: 'old-value-Tt22' } }
+    })
+    ws = makeWorkspace({
+      'secrets/keys.yaml': `name: Keys\ntype: secret\nsecrets:\n  values:\n    API_KEY: ${DESIRED}\n    SAME: same-value-Rr71\n`,
+      'secrets/new.yaml': CONFIG_YAML
+    })
+    const run = await runAction(
+      {
+        file: 'secrets/*.yaml',
+        plan: 'true',
+        'on-conflict': 'update',
+        'api-token': NORTHFLANK_TOKEN,
+        'api-url': northflank().url,
+        'comment-on-pr': 'true',
+        'github-token': GITHUB_TOKEN
+      },
+      { workspace: ws.dir, env: pullRequestEnv(ws) }
+    )
+    expect(run.code).toBe(0)
+    expect(warnings(run)).toEqual([])
+    expect(northflank().requests.filter((r) => r.method !== 'GET')).toEqual([]) // a plan writes nothing
+    const [comment] = github.comments()
+    const body = comment!.body
+    expect(body).toContain('<code>keys</code>')
+    expect(body).toContain('<code>shared-config</code>')
+    expect(body).toContain('Northflank global secrets (plan)')
+    expect(body).toContain(
+      '✏️ update</td><td><code>~ secrets.values.API&#95;KEY</code><br><code>- secrets.values.OLD</code>'
+    )
+    expect(body).toContain('➕ create')
+    for (const value of [STORED, DESIRED, 'same-value-Rr71', 'old-value-Tt22', NORTHFLANK_TOKEN]) {
+      for (const form of [
+        value,
+        Buffer.from(value).toString('base64'),
+        encodeURIComponent(value)
+      ]) {
+        expect({ form, found: body.includes(form) }).toEqual({ form, found: false })
+      }
+    }
+  })
+
   it('shortens a result longer than GitHub takes, closes its table and says so', async () => {
     const documents = Array.from(
       { length: 400 },
