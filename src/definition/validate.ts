@@ -18,6 +18,7 @@ import {
 import type { GlobalSecretDefinition, SecretType } from './secret-definition.js'
 import type { ChangedScalar, Diagnostic, DocumentPath, ParsedDocument, Severity } from './types.js'
 import { isUnchecked } from './sops/state.js'
+import { withoutUserinfo } from '../northflank/redact.js'
 
 // Mirrors of schema.json (a test keeps them equal), for messages and the extra checks.
 export const SECRET_TYPES = ['secret', 'config'] as const
@@ -319,7 +320,10 @@ function describeError(error: ValidationError, path: DocumentPath, value: unknow
     case 'enum': {
       const allowed = (error.params.allowedValues as unknown[]) ?? []
       const list = allowed.map(String).join(', ')
-      const shown = typeof value === 'string' && !underSecrets ? ` (found ${quote(value)})` : ''
+      const shown =
+        typeof value === 'string' && !underSecrets
+          ? ` (found ${quote(withoutUserinfo(value))})`
+          : ''
       const guess = typeof value === 'string' ? suggest(value, allowed.map(String)) : undefined
       return `${subject} must be one of: ${list}${shown}${guess ? `; did you mean "${guess}"?` : ''}`
     }
@@ -341,7 +345,8 @@ function describeError(error: ValidationError, path: DocumentPath, value: unknow
 
 function describePattern(path: DocumentPath, value: string): string {
   const subject = formatPath(path)
-  const shown = quote(value)
+  // A URL's user and password are a credential (`https://x-access-token:…@github.com/…`).
+  const shown = quote(withoutUserinfo(value))
   switch (path.join('.')) {
     case 'name': {
       const bad = /[^a-zA-Z0-9\s-]/u.exec(value)?.[0]

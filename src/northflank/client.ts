@@ -184,7 +184,12 @@ export class SecretRequests {
   /** POST the body: created, or 409 (the identifier is taken). Other answers throw. */
   async post(): Promise<CreateReply> {
     const sent = await this.exchange.send('POST', this.collection, this.json)
-    if (isSuccess(sent.reply.status)) return { kind: 'created', data: dataOf(sent.reply) }
+    if (isSuccess(sent.reply.status)) {
+      return {
+        kind: 'created',
+        data: confirmedData(this.exchange, 'POST', this.collection, sent.reply)
+      }
+    }
     if (sent.reply.status === 409) {
       return { kind: 'taken', reply: sent.reply, answerLost: sent.answerLost }
     }
@@ -194,7 +199,9 @@ export class SecretRequests {
   /** PUT the body (create or replace); returns the API's `data`. Failures throw. */
   async put(): Promise<unknown> {
     const sent = await this.exchange.send('PUT', this.collection, this.json)
-    if (isSuccess(sent.reply.status)) return dataOf(sent.reply)
+    if (isSuccess(sent.reply.status)) {
+      return confirmedData(this.exchange, 'PUT', this.collection, sent.reply)
+    }
     throw this.exchange.httpError('PUT', this.collection, sent.reply)
   }
 
@@ -270,6 +277,21 @@ function dataOf(reply: Reply): unknown {
   } catch {
     return undefined
   }
+}
+
+/**
+ * The `data` object of a 2xx answer. Anything else (an HTML login or captive-portal page, a body
+ * without `data`, a 204) is not Northflank's answer, so nothing confirms the secret was stored.
+ */
+function confirmedData(
+  exchange: Exchange,
+  method: 'POST' | 'PUT',
+  url: string,
+  reply: Reply
+): unknown {
+  const data = dataOf(reply)
+  if (isPlainObject(data)) return data
+  throw exchange.notNorthflankAnswer(method, url, reply)
 }
 
 function isSuccess(status: number): boolean {

@@ -109,6 +109,11 @@ export class Exchange {
     return messages.httpError(this.context, method, url, reply)
   }
 
+  /** The failure for a 2xx answer that is not Northflank's JSON with a `data` object. */
+  notNorthflankAnswer(method: Method, url: string, reply: Reply): NorthflankError {
+    return messages.notNorthflankAnswer(this.context, method, url, reply)
+  }
+
   conflictError(
     reply: Reply | undefined,
     name: string | undefined,

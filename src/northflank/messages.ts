@@ -142,6 +142,36 @@ export function httpError(
   )
 }
 
+/** A 2xx answer that is not Northflank's JSON with a `data` object: most likely a wrong api-url. */
+export function notNorthflankAnswer(
+  ctx: FailureContext,
+  method: Method,
+  url: string,
+  reply: Reply
+): NorthflankError {
+  const type = headerValue(reply.headers, 'content-type')
+  let what: string
+  if (reply.body.trim() === '') what = 'an empty body'
+  else {
+    let json = true
+    try {
+      JSON.parse(reply.body)
+    } catch {
+      json = false
+    }
+    what = json
+      ? 'JSON without a "data" object'
+      : `a body that is not JSON (${type ? `content-type ${clip(oneLine(type), 80)}` : 'no content-type'})`
+  }
+  return new NorthflankError(
+    `${method} ${url} answered HTTP ${reply.status} with ${what}, ` +
+      "not Northflank's JSON answer, so nothing confirms the secret was stored. Check api-url: it " +
+      'must be the Northflank API (https://api.northflank.com), not a proxy, login or ' +
+      `captive-portal page. ${failedAfter(ctx)}`,
+    errorInit(ctx.log, { kind: 'http', status: reply.status })
+  )
+}
+
 /**
  * The secret exists and the policy is `fail`: the POST met 409 (`reply`), or the
  * listing named it and nothing was sent (`reply` undefined).
