@@ -1,5 +1,6 @@
 // ESM recipe: @actions/core 3 is ESM-only, so tests run as native ES modules
-// (NODE_OPTIONS=--experimental-vm-modules is set by `npm test`). ts-jest takes
+// (NODE_OPTIONS=--experimental-vm-modules is set by `npm test`, which also silences
+// Node's warning that VM modules are experimental: it adds nothing to a test log). ts-jest takes
 // isolatedModules from tsconfig.json, so each file is transpiled on its own (fast).
 /** @type {import('jest').Config} */
 export default {
@@ -13,6 +14,8 @@ export default {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true }]
   },
+  // The runner's ::debug:: commands from in-process calls are noise here (see the file).
+  setupFiles: ['<rootDir>/__tests__/helpers/quiet-debug.ts'],
   testTimeout: 30000,
   // Integration tests spawn the bundle; two cores, so keep workers modest.
   maxWorkers: 2

@@ -46,6 +46,8 @@ export interface StandInOptions {
   tls?: { key: string | Buffer; cert: string | Buffer }
   /** optional request log (method, path, status, ms) */
   log?: (line: string) => void
+  /** the clock of the rate-limit window (epoch ms); default Date.now, tests drive it */
+  now?: () => number
 }
 
 export type Fault =
@@ -370,6 +372,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
   const tokens = new Set(options.tokens ?? ['test-token'])
   const forbiddenTokens = new Set(options.forbiddenTokens ?? [])
   const log = options.log
+  const clock = options.now ?? Date.now
   let latencyMs = options.latencyMs ?? 0
   let limit = options.rateLimit?.limit ?? 1000
   let windowMs = options.rateLimit?.windowMs ?? 3_600_000
@@ -406,7 +409,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
 
   /** Counts the request in the fixed window and returns the headers every response carries. */
   const consumeRateLimit = (): { exceeded: boolean; headers: Record<string, string> } => {
-    const now = Date.now()
+    const now = clock()
     if (windowStart === undefined || now >= windowStart + windowMs) {
       windowStart = now
       windowCount = 0

@@ -70,6 +70,8 @@ export interface RunOptions {
    * tests about exactly that.
    */
   allowMaskProblems?: boolean
+  /** Arguments for Node before the script (tests preload instrumentation with them). */
+  nodeArgs?: string[]
 }
 
 // ---------------------------------------------------------------------------
@@ -500,6 +502,7 @@ export async function runAction(
       env: options.env,
       debug: options.debug ?? true,
       node: options.node,
+      nodeArgs: options.nodeArgs,
       killAfterMs: options.killAfterMs
     }
   )

@@ -5,6 +5,7 @@ import { applyGlobalSecret } from '../../src/sync.js'
 import { NorthflankError } from '../../src/northflank/errors.js'
 import { startStandIn, type StandIn } from '../../tools/northflank-stand-in.js'
 import { closedPort, json, startServer, type TestServer } from './support/servers.js'
+import { watchStalls } from '../helpers/timing.js'
 
 const TOKEN = 'nf-test-token-0123456789'
 const SECRET = 'sv-hunter2-very-secret'
@@ -355,12 +356,13 @@ describe('retries', () => {
     s.injectFaults({ method: 'POST' }, [
       { kind: 'status', status: 429, headers: { 'retry-after': when } }
     ])
+    const watch = watchStalls()
     const result = await applyGlobalSecret(opts(s.url), body(), 'fail')
     expect(result.statuses).toEqual([429, 200])
-    // HTTP dates have whole seconds: at least ~1 s, at most ~2 s.
+    // HTTP dates have whole seconds: at least ~1 s, at most ~2 s (plus this process's stalls).
     const gap = s.requests[1]!.at - s.requests[0]!.at
     expect(gap).toBeGreaterThanOrEqual(900)
-    expect(gap).toBeLessThan(2_500)
+    expect(gap).toBeLessThan(2_500 + watch.stop().totalMs)
   })
 
   it('honours x-ratelimit-reset on 429', async () => {
@@ -382,11 +384,13 @@ describe('time budget', () => {
       Array.from({ length: 10 }, () => ({ kind: 'hang' as const }))
     )
     const started = Date.now()
+    const watch = watchStalls()
     const error = await failure(applyGlobalSecret(opts(s.url, { timeoutMs: 600 }), body(), 'fail'))
     const elapsed = Date.now() - started
     expect(error.kind).toBe('timeout')
     expect(elapsed).toBeGreaterThanOrEqual(590)
-    expect(elapsed).toBeLessThan(600 + 400)
+    // The budget's timer fires late by no more than this process stalled.
+    expect(elapsed).toBeLessThan(600 + 400 + watch.stop().totalMs)
     expect(error.message).toMatch(/no response within/)
     expect(error.message).toMatch(
       /time budget \(0\.6 s\) ran out after 1 attempt over 0\.[5-9] s \(timeout\)/
@@ -411,10 +415,11 @@ describe('time budget', () => {
       { kind: 'status', status: 429, headers: { 'x-ratelimit-reset': '2400' } }
     ])
     const started = Date.now()
+    const watch = watchStalls()
     const error = await failure(
       applyGlobalSecret(opts(s.url, { timeoutMs: 60_000 }), body(), 'fail')
     )
-    expect(Date.now() - started).toBeLessThan(500)
+    expect(Date.now() - started).toBeLessThan(500 + watch.stop().totalMs)
     expect(error.kind).toBe('timeout')
     expect(error.message).toMatch(/in 40 min/)
     const iso = /resets at (\S+Z)/.exec(error.message)?.[1]
@@ -430,10 +435,11 @@ describe('time budget', () => {
       { kind: 'status', status: 503, headers: { 'retry-after': '3600' } }
     ])
     const started = Date.now()
+    const watch = watchStalls()
     const error = await failure(
       applyGlobalSecret(opts(s.url, { timeoutMs: 10_000 }), body(), 'fail')
     )
-    expect(Date.now() - started).toBeLessThan(500)
+    expect(Date.now() - started).toBeLessThan(500 + watch.stop().totalMs)
     expect(error.kind).toBe('timeout')
     expect(error.message).toMatch(/Retry-After/)
   })

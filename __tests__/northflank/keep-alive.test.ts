@@ -8,6 +8,7 @@ import type { ClientOptions } from '../../src/northflank/client.js'
 import { applyGlobalSecret } from '../../src/sync.js'
 import { NorthflankError } from '../../src/northflank/errors.js'
 import { json, startServer, type Recorded, type TestServer } from './support/servers.js'
+import { watchStalls } from '../helpers/timing.js'
 
 const TOKEN = 'keep-alive-token-123'
 
@@ -116,7 +117,10 @@ describe('keep-alive connections', () => {
     const { server } = await api()
     server.server.keepAliveTimeout = 100
     const first = await applyGlobalSecret(opts(server.url), body('idle one'), 'fail')
-    await new Promise((r) => setTimeout(r, 300))
+    // Until the server has closed it (not a fixed sleep: on a busy machine the server's
+    // timer and ours could fire in one turn, before the client has seen the close).
+    while (server.openSockets() > 0) await new Promise((r) => setTimeout(r, 10))
+    await new Promise((r) => setTimeout(r, 20))
     const second = await applyGlobalSecret(opts(server.url), body('idle two'), 'fail')
     expect([first.attempts, second.attempts]).toEqual([1, 1])
     expect(server.connections()).toBe(2)
@@ -157,12 +161,13 @@ describe('a reused connection that fails', () => {
     const { server, sockets } = await api((i) => (i === 1 ? hang : undefined))
     await applyGlobalSecret(opts(server.url), body('warm up'), 'fail')
     const started = Date.now()
+    const watch = watchStalls()
     const error = await applyGlobalSecret(
       opts(server.url, { timeoutMs: 400 }),
       body('hangs'),
       'fail'
     ).catch((e: unknown) => e)
-    expect(Date.now() - started).toBeLessThan(400 + 300)
+    expect(Date.now() - started).toBeLessThan(400 + 300 + watch.stop().totalMs)
     expect(error).toBeInstanceOf(NorthflankError)
     expect((error as NorthflankError).kind).toBe('timeout')
     expect(sockets[1]).toBe(sockets[0])

@@ -10,6 +10,7 @@ import {
   type StandIn,
   type StandInOptions
 } from '../../tools/northflank-stand-in.js'
+import { watchStalls } from '../helpers/timing.js'
 
 // Response bodies are checked field by field; a loose type keeps the assertions readable.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -469,7 +470,8 @@ describe('routing', () => {
 
 describe('rate limit', () => {
   it('sends x-ratelimit-* on every response, 429 beyond the limit, resets with the window', async () => {
-    const si = await start({ rateLimit: { limit: 2, windowMs: 400 } })
+    let now = 1_000_000 // the window's clock, driven: a busy machine cannot end it early
+    const si = await start({ rateLimit: { limit: 2, windowMs: 400 }, now: () => now })
     const a = await call(si, 'GET', '/v1/secrets')
     expect(a.headers.get('x-ratelimit-limit')).toBe('2')
     expect(a.headers.get('x-ratelimit-remaining')).toBe('1')
@@ -485,7 +487,9 @@ describe('rate limit', () => {
     expect(c.headers.get('retry-after')).toBeNull()
     expect(si.secrets().size).toBe(0)
 
-    await new Promise((r) => setTimeout(r, 450))
+    now += 399
+    expectError(await call(si, 'POST', '/v1/secrets', { body: SECRET }), 429)
+    now += 1
     const d = await call(si, 'POST', '/v1/secrets', { body: SECRET })
     expect(d.status).toBe(200)
     expect(d.headers.get('x-ratelimit-remaining')).toBe('1')
@@ -577,8 +581,9 @@ describe('faults', () => {
     ])
     expect(outcome).toBe('still hanging')
     const t0 = Date.now()
+    const watch = watchStalls()
     await si.stop()
-    expect(Date.now() - t0).toBeLessThan(1000)
+    expect(Date.now() - t0).toBeLessThan(1000 + watch.stop().totalMs)
     expect(await settled).toBe('closed')
     expect(si.secrets().size).toBe(0)
     await si.stop() // idempotent
@@ -587,14 +592,16 @@ describe('faults', () => {
 
 describe('latency', () => {
   it('delays every response, errors included, and can be changed', async () => {
-    const si = await start({ latencyMs: 150 })
+    // Long enough that a busy machine's slowest undelayed answer stays far below it.
+    const si = await start({ latencyMs: 1_500 })
     let t0 = Date.now()
     expectError(await call(si, 'GET', '/v1/secrets', { token: null }), 401)
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(140)
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1_490)
     si.setLatency(0)
     t0 = Date.now()
+    const watch = watchStalls()
     expect((await call(si, 'GET', '/v1/secrets')).status).toBe(200)
-    expect(Date.now() - t0).toBeLessThan(140)
+    expect(Date.now() - t0).toBeLessThan(1_000 + watch.stop().totalMs)
   })
 
   it('stop() does not wait for a pending latency delay', async () => {
@@ -605,8 +612,9 @@ describe('latency', () => {
     )
     while (si.requests.length === 0) await new Promise((r) => setTimeout(r, 10))
     const t0 = Date.now()
+    const watch = watchStalls()
     await si.stop()
-    expect(Date.now() - t0).toBeLessThan(1000)
+    expect(Date.now() - t0).toBeLessThan(1000 + watch.stop().totalMs)
     expect(await settled).toBe('closed')
   })
 })

@@ -6,7 +6,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import type { RequestHandler } from '@actions/http-client/lib/interfaces'
 import { formatSeconds } from './rate-gate.js'
 import { redact } from './redact.js'
-import { loadTransport } from './transport.js'
+import { loadTransport, type Transport } from './transport.js'
 
 export type Method = 'POST' | 'PUT' | 'GET'
 
@@ -80,16 +80,36 @@ const MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 
 /** Sends one request and reads its answer, giving up after `attemptMs`. */
 export async function attempt(request: AttemptRequest, attemptMs: number): Promise<AttemptResult> {
-  const { method, url, data } = request
-  // Loaded here, not at the top: a dry run never needs the HTTP stack.
-  const { HttpClient, directAgent } = await loadTransport()
   const controller = new AbortController()
-  const signal = controller.signal
   let timedOut = false
+  // Started before the HTTP stack is loaded: loading it is part of the budget.
   const timer = setTimeout(() => {
     timedOut = true
     controller.abort()
   }, attemptMs)
+  try {
+    // Loaded here, not at the top: a dry run never needs the HTTP stack.
+    const transport = await loadTransport()
+    if (timedOut) {
+      const failure = classify(undefined, true, attemptMs, request.sensitive)
+      return { ok: false, failure: { ...failure, maybeSent: false } }
+    }
+    return await send(request, transport, controller, attemptMs, () => timedOut)
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** The request itself, once the HTTP stack is loaded; `controller` aborts it at the timeout. */
+async function send(
+  request: AttemptRequest,
+  { HttpClient, directAgent }: Transport,
+  controller: AbortController,
+  attemptMs: number,
+  timedOut: () => boolean
+): Promise<AttemptResult> {
+  const { method, url, data } = request
+  const signal = controller.signal
   const handler: RequestHandler = {
     prepareRequest(requestOptions) {
       requestOptions.signal = signal
@@ -137,9 +157,7 @@ export async function attempt(request: AttemptRequest, attemptMs: number): Promi
   } catch (error) {
     // Tears down whatever is left of the request (socket, proxy CONNECT).
     controller.abort()
-    return { ok: false, failure: classify(error, timedOut, attemptMs, request.sensitive) }
-  } finally {
-    clearTimeout(timer)
+    return { ok: false, failure: classify(error, timedOut(), attemptMs, request.sensitive) }
   }
 }
 

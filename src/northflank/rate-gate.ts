@@ -16,8 +16,11 @@ export class RateGate {
   /** The current window's limit is spent: the gate stays closed until `window.by`. */
   private spent = false
 
-  /** `now` is injectable so tests can drive the clock. */
-  constructor(private readonly now: () => number = Date.now) {}
+  /** `now` and `pause` are injectable so tests can drive the clock. */
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly pause: (ms: number) => Promise<void> = sleep
+  ) {}
 
   /** Epoch ms at which the gate opens again, or undefined while it is open. */
   get reopensAt(): number | undefined {
@@ -76,7 +79,9 @@ export class RateGate {
    * (without waiting) when the gate opens only after `deadline` (epoch ms).
    */
   async waitTurn(deadline: number, onWait?: (waitMs: number) => void): Promise<void> {
-    // Loop: another request may extend the closure while this one sleeps.
+    let announced: number | undefined
+    // Loop: another request may extend the closure while this one sleeps, and a
+    // timer may fire a millisecond before the wall clock reaches its time.
     for (;;) {
       const now = this.now()
       const until = this.until()
@@ -87,8 +92,10 @@ export class RateGate {
         })
       }
       const waitMs = until - now
-      onWait?.(waitMs)
-      await sleep(waitMs)
+      // One announcement per reset time: sleeping out the same one again is not a new wait.
+      if (until !== announced) onWait?.(waitMs)
+      announced = until
+      await this.pause(waitMs)
     }
   }
 

@@ -1,6 +1,8 @@
 // Runs applyGlobalSecret in a fresh process, for what only a process start can
 // set up (NODE_EXTRA_CA_CERTS) and to see that nothing keeps the process alive.
-// Input: NF_CHILD (JSON). Output: one JSON line on stdout. Never calls process.exit.
+// Input: NF_CHILD (JSON). Output: one JSON line on stdout, with the time it was
+// printed (epoch ms), so the test can tell how long anything kept the process
+// alive after it (to its 'exit' event). Never calls process.exit.
 import dns from 'node:dns'
 
 interface ChildInput {
@@ -33,8 +35,11 @@ if (input.mapHosts && input.mapHosts.length > 0) {
 }
 
 const { applyGlobalSecret } = await import('../../../src/sync.js')
-// sync.js loads the client lazily; load it now so the clock below measures the requests only.
+// sync.js loads the client lazily; load it now, and the HTTP stack with it (under tsx, on a busy
+// machine, that can take most of a short budget): these tests are about what happens after the
+// request is sent. budget-start.test.ts checks that the load counts against the budget.
 await import('../../../src/northflank/client.js')
+await (await import('../../../src/northflank/transport.js')).loadTransport()
 const started = Date.now()
 const debug: string[] = []
 try {
@@ -49,7 +54,13 @@ try {
     result = await apply({ ...input.body, name: `${String(input.body.name)} ${i}` })
   }
   console.log(
-    JSON.stringify({ ok: true, outcome: result.outcome, statuses: result.statuses, debug })
+    JSON.stringify({
+      ok: true,
+      outcome: result.outcome,
+      statuses: result.statuses,
+      debug,
+      printedAt: Date.now()
+    })
   )
 } catch (error) {
   const e = error as { kind?: string; code?: string; message?: string; attempts?: number }
@@ -60,8 +71,10 @@ try {
       code: e.code,
       message: e.message,
       attempts: e.attempts,
+      startedAt: started,
       elapsedMs: Date.now() - started,
-      debug
+      debug,
+      printedAt: Date.now()
     })
   )
 }
