@@ -16,7 +16,9 @@ export default {
   },
   // The runner's ::debug:: commands from in-process calls are noise here (see the file).
   setupFiles: ['<rootDir>/__tests__/helpers/quiet-debug.ts'],
-  testTimeout: 30000,
+  // A hang guard, not a speed claim: on a busy 2-core machine a test that spawns the
+  // bundle a few times takes several times longer than on an idle one.
+  testTimeout: 120_000,
   // Integration tests spawn the bundle; two cores, so keep workers modest.
   maxWorkers: 2
 }

@@ -195,7 +195,7 @@ describe('proxies and TLS (bundled action)', () => {
     certs = makeTestCertificates(HOST)
     api = await startStandIn({ tokens: [TOKEN], tls: certs.server })
     ws = makeWorkspace({ 'secrets/shared.yaml': DEFINITION })
-  }, 30_000)
+  })
   afterAll(async () => {
     await api.stop()
     ws.remove()

@@ -324,7 +324,7 @@ describe('RateGate shared by concurrent applyGlobalSecret calls', () => {
     // Late by the tightest reading's answer time and the timer's: 250 ms, plus whatever
     // this process stalled meanwhile (the client, the stand-in and its clock are all here).
     expect(gap).toBeLessThan(3_000 + 250 + watch.stop().totalMs)
-  }, 15_000)
+  })
 
   it('without a shared gate the others would not have waited (control)', async () => {
     s = await startStandIn({ tokens: [TOKEN] })
