@@ -32,7 +32,7 @@ jest.unstable_mockModule('@actions/http-client', async () => {
   return { HttpClient }
 })
 
-const { applyGlobalSecret } = await import('../../src/northflank/client.js')
+const { applyGlobalSecret } = await import('../../src/sync.js')
 const { NorthflankError } = await import('../../src/northflank/errors.js')
 
 describe('the time budget', () => {
