@@ -169,11 +169,13 @@ describe('readSettings', () => {
     [
       'timeout-seconds',
       '-3',
-      /"timeout-seconds" is "-3"; allowed values: a number of seconds greater than 0/
+      /"timeout-seconds" is "-3"; allowed values: a number of seconds from 1 to 21600/
     ],
     ['timeout-seconds', '0', /"timeout-seconds" is "0"/],
+    ['timeout-seconds', '0.0001', /"timeout-seconds" is "0\.0001"; allowed values: .* from 1 /],
+    ['timeout-seconds', '0.999', /"timeout-seconds" is "0\.999"/],
     ['timeout-seconds', '1e3', /"timeout-seconds" is "1e3"/],
-    ['timeout-seconds', '99999', /at most 21600/],
+    ['timeout-seconds', '99999', /from 1 to 21600/],
     ['concurrency', '0', /"concurrency" is "0"; allowed values: a whole number from 1 to 32/],
     ['concurrency', '2.5', /"concurrency" is "2.5"/],
     ['concurrency', '33', /"concurrency" is "33"/],
@@ -194,14 +196,14 @@ describe('readSettings', () => {
     setInputs({
       'api-token': 't',
       file: 'a.json',
-      'timeout-seconds': '0.5',
+      'timeout-seconds': '1.5',
       concurrency: '16',
       'team-id': 'platform-team_2',
       'on-conflict': 'Update',
       'api-url': 'https://api.example.test/'
     })
     expect(readSettings(noop)).toMatchObject({
-      timeoutMs: 500,
+      timeoutMs: 1_500,
       concurrency: 16,
       teamId: 'platform-team_2',
       onConflict: 'update',

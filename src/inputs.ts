@@ -259,9 +259,10 @@ export function readSettings(
     60,
     {
       integer: false,
-      min: Number.MIN_VALUE,
+      // Below a second not even one request can be sent and answered reliably.
+      min: 1,
       max: MAX_TIMEOUT_SECONDS,
-      allowed: `a number of seconds greater than 0, at most ${MAX_TIMEOUT_SECONDS}`
+      allowed: `a number of seconds from 1 to ${MAX_TIMEOUT_SECONDS}`
     },
     problems
   )

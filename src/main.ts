@@ -162,13 +162,21 @@ async function observePlanApply(
   checked: Checked[],
   listing: ReadonlySet<string> | undefined
 ): Promise<DefinitionResult[]> {
+  // Loaded with the client above; Northflank answered nothing and every definition in flight
+  // got no answer: stop starting more.
+  const { UnreachableBreaker } = await import('./northflank/client.js')
+  const breaker = new UnreachableBreaker()
   return mapWithConcurrency(checked, settings.concurrency, async (c) => {
     const result = baseResult(c)
+    const notSent = await breaker.admit()
+    if (notSent !== undefined) return { ...result, outcome: 'failed' as const, error: notSent }
+    const reachability = breaker.enter()
     try {
       const synced = await syncSecret(client, c.definition as GlobalSecretDefinition, {
         policy: settings.onConflict,
         plan: settings.plan,
         listing,
+        reachability,
         onRead: (data) => maskStored(c, data),
         debug: (message) => core.debug(inert(`${result.id}: ${message}`))
       })
@@ -183,6 +191,8 @@ async function observePlanApply(
       }
     } catch (error) {
       return { ...result, outcome: 'failed' as const, error: (error as Error).message }
+    } finally {
+      reachability.leave()
     }
   })
 }
@@ -311,7 +321,9 @@ export async function run(): Promise<void> {
       core.info(
         settings.plan
           ? `${failed} of ${describeRun(results.length)} could not be planned (see the summary).`
-          : `${failed} of ${describeRun(results.length)} failed; the others were applied (see the summary).`
+          : failed === results.length
+            ? `${failed === 1 ? 'The definition' : `All ${failed} definitions`} failed; nothing was applied (see the summary).`
+            : `${failed} of ${describeRun(results.length)} failed; the others were applied (see the summary).`
       )
       process.exitCode = core.ExitCode.Failure
     }

@@ -1,7 +1,12 @@
 // One definition through observe → plan → apply, with one time budget and one
 // attempt log. A plan run stops after the plan: it sends only GET requests.
 import { deriveSecretId } from './definition/identifier.js'
-import type { ClientOptions, ExchangeStats, NorthflankClient } from './northflank/client.js'
+import type {
+  ClientOptions,
+  ExchangeStats,
+  NorthflankClient,
+  ReachabilityProbe
+} from './northflank/client.js'
 import { applyPlan, type AppliedOutcome } from './apply.js'
 import { observeSecret } from './observe.js'
 import { checkPolicy, planSecret, type Action, type ConflictPolicy } from './plan/index.js'
@@ -15,6 +20,8 @@ export interface SyncOptions {
   /** Receives every stored secret read, before anything else sees it (to mask its values). */
   onRead: (data: unknown) => void
   debug?: (message: string) => void
+  /** Told whether this definition's attempts got answers (the run's UnreachableBreaker). */
+  reachability?: ReachabilityProbe
 }
 
 export interface Synced extends ExchangeStats {
@@ -32,7 +39,10 @@ export async function syncSecret(
   checkPolicy(options.policy)
   const name = (body as { name?: unknown }).name
   const id = deriveSecretId(typeof name === 'string' ? name : '')
-  const requests = client.forDefinition(body, options.debug)
+  const requests = client.forDefinition(body, {
+    debug: options.debug,
+    reachability: options.reachability
+  })
   const stored = await observeSecret(requests, id, {
     listing: options.listing,
     contents: options.plan || options.policy === 'update',

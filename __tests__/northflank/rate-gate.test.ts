@@ -133,6 +133,7 @@ describe('RateGate (driven clock)', () => {
     expect(parseRetryAfter('1.5', now)).toBe(1_500)
     expect(parseRetryAfter('Tue, 01 Jan 2030 00:00:10 GMT', now)).toBe(10_000)
     expect(parseRetryAfter('soon', now)).toBeUndefined()
+    expect(parseRetryAfter('-1', now)).toBeUndefined()
     expect(parseRetryAfter(undefined, now)).toBeUndefined()
     expect(parseRateLimitReset('120', now)).toBe(120_000)
     expect(parseRateLimitReset(String(now / 1000 + 30), now)).toBe(30_000)

@@ -22,6 +22,11 @@ export interface NetFailure {
   retryable: boolean
   /** The request may have reached the server (its answer was lost). */
   maybeSent: boolean
+  /** The host name that did not resolve (ENOTFOUND), and whether it is the proxy's. */
+  host?: string
+  viaProxy?: boolean
+  /** The status a proxy answered CONNECT with, when it refused the tunnel. */
+  proxyStatus?: number
 }
 
 export type AttemptResult = { ok: true; reply: Reply } | { ok: false; failure: NetFailure }
@@ -36,11 +41,12 @@ export interface AttemptRequest {
   sensitive: readonly string[]
 }
 
+// Not ENOTFOUND: a name that does not exist will not exist a second later (a
+// resolver that could not answer says EAI_AGAIN, which is retried).
 const RETRYABLE_CODES = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
   'ECONNABORTED',
-  'ENOTFOUND',
   'EAI_AGAIN',
   'ETIMEDOUT',
   'EPIPE',
@@ -91,7 +97,7 @@ export async function attempt(request: AttemptRequest, attemptMs: number): Promi
     // Loaded here, not at the top: a dry run never needs the HTTP stack.
     const transport = await loadTransport()
     if (timedOut) {
-      const failure = classify(undefined, true, attemptMs, request.sensitive)
+      const failure = classify(undefined, true, attemptMs, request.sensitive, request.url)
       return { ok: false, failure: { ...failure, maybeSent: false } }
     }
     return await send(request, transport, controller, attemptMs, () => timedOut)
@@ -113,12 +119,16 @@ async function send(
   const handler: RequestHandler = {
     prepareRequest(requestOptions) {
       requestOptions.signal = signal
+      // http-client passes URL.hostname, which keeps an IPv6 literal's brackets
+      // ("[::1]"); the resolver would look that up as a name and fail.
+      if (typeof requestOptions.host === 'string') requestOptions.host = bare(requestOptions.host)
       // Through a proxy, `tunnel` sends CONNECT as a separate request built
       // from agent.proxyOptions; the signal must reach it too, or a silent
       // proxy would keep the process alive after we gave up.
-      const agent = requestOptions.agent as { proxyOptions?: unknown } | undefined
+      const agent = requestOptions.agent as TunnelAgent | undefined
       if (agent && typeof agent.proxyOptions === 'object' && agent.proxyOptions !== null) {
-        ;(agent.proxyOptions as Record<string, unknown>).signal = signal
+        agent.proxyOptions.signal = signal
+        proxyCredentialsAsHeader(agent)
       } else {
         // Direct (no proxy, or NO_PROXY): reuse the pooled keep-alive sockets
         // for this origin. The proxy path keeps its own agent per attempt.
@@ -157,15 +167,42 @@ async function send(
   } catch (error) {
     // Tears down whatever is left of the request (socket, proxy CONNECT).
     controller.abort()
-    return { ok: false, failure: classify(error, timedOut(), attemptMs, request.sensitive) }
+    return {
+      ok: false,
+      failure: classify(error, timedOut(), attemptMs, request.sensitive, request.url)
+    }
   }
+}
+
+/** The parts of a `tunnel` agent (http-client's proxy path) that a request adjusts. */
+interface TunnelAgent {
+  proxyOptions?: Record<string, unknown>
+  request?: (options: { headers?: Record<string, string> }) => unknown
+}
+
+/**
+ * tunnel builds the CONNECT request's Proxy-Authorization with the deprecated
+ * `new Buffer()` (DEP0005: a warning on stderr in every run through a proxy with
+ * credentials, since the bundle is not under node_modules). Hand it the header
+ * ready-made instead: the credentials leave proxyOptions, and the agent's own
+ * request function adds the header to CONNECT.
+ */
+function proxyCredentialsAsHeader(agent: TunnelAgent): void {
+  const credentials = agent.proxyOptions?.proxyAuth
+  const request = agent.request
+  if (typeof credentials !== 'string' || typeof request !== 'function') return
+  delete agent.proxyOptions!.proxyAuth
+  const header = `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`
+  agent.request = (options) =>
+    request({ ...options, headers: { ...options.headers, 'Proxy-Authorization': header } })
 }
 
 function classify(
   error: unknown,
   timedOut: boolean,
   attemptMs: number,
-  sensitive: readonly string[]
+  sensitive: readonly string[],
+  url: string
 ): NetFailure {
   if (timedOut) {
     return {
@@ -192,12 +229,44 @@ function classify(
   }
   code ??= 'ERROR'
   const tunnelFailure = message.startsWith('tunneling socket could not be established')
-  return {
+  const failure: NetFailure = {
     code,
     message,
     retryable: RETRYABLE_CODES.has(code),
     maybeSent: !NOT_SENT_CODES.has(code) && !tunnelFailure && !TLS_CODES.has(code)
   }
+  // tunnel: "tunneling socket could not be established, statusCode=407"
+  const proxyStatus = tunnelFailure ? /statusCode=(\d{3})/.exec(message)?.[1] : undefined
+  if (proxyStatus !== undefined) {
+    failure.proxyStatus = Number(proxyStatus)
+    // The proxy wants credentials, or forbids the host: no retry can change that.
+    if (PERMANENT_PROXY_STATUSES.has(failure.proxyStatus)) failure.retryable = false
+  }
+  // tunnel: "tunneling socket could not be established, cause=getaddrinfo ENOTFOUND proxy.example"
+  const unresolvedProxy = tunnelFailure
+    ? /cause=getaddrinfo (ENOTFOUND|EAI_AGAIN) (\S+)/.exec(message)
+    : null
+  if (unresolvedProxy) {
+    failure.code = unresolvedProxy[1]!
+    failure.retryable = RETRYABLE_CODES.has(failure.code)
+    failure.host = unresolvedProxy[2]!
+    failure.viaProxy = true
+  } else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    const host = (error as { hostname?: unknown }).hostname
+    if (typeof host === 'string' && host !== '') {
+      failure.host = host
+      failure.viaProxy = host !== bare(new URL(url).hostname)
+    }
+  }
+  return failure
+}
+
+// What a proxy answers CONNECT with when the run's settings, not the moment, are wrong.
+const PERMANENT_PROXY_STATUSES = new Set([403, 407])
+
+/** A URL's host name without the brackets of an IPv6 literal, as sockets and resolvers take it. */
+export function bare(hostname: string): string {
+  return hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname
 }
 
 /** Reads a response body; rejects (never hangs) when the attempt is aborted or the socket dies. */

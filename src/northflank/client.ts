@@ -20,6 +20,7 @@ export {
   type ExchangeStats,
   type RetryOptions
 } from './exchange.js'
+export { UnreachableBreaker, type ReachabilityProbe } from './breaker.js'
 export { formatDetails, type LostAnswerCheck } from './messages.js'
 
 /** Northflank's largest list page. */
@@ -130,10 +131,18 @@ export class NorthflankClient {
 
   /**
    * Requests for one definition, sharing one time budget and one attempt log.
-   * `debug` replaces the client's for this definition's lines.
+   * `debug` replaces the client's for this definition's lines; `reachability` hears whether
+   * its attempts got answers.
    */
-  forDefinition(body: object, debug?: (message: string) => void): SecretRequests {
-    const options = debug ? { ...this.options, debug } : this.options
+  forDefinition(
+    body: object,
+    perDefinition: Pick<ClientOptions, 'debug' | 'reachability'> = {}
+  ): SecretRequests {
+    const options = {
+      ...this.options,
+      debug: perDefinition.debug ?? this.options.debug,
+      reachability: perDefinition.reachability ?? this.options.reachability
+    }
     return new SecretRequests(
       new Exchange(options, sensitiveStrings(this.options.token, body)),
       this.collection,

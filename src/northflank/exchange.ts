@@ -6,7 +6,9 @@ import { attempt, type Method, type NetFailure, type Reply } from './attempt.js'
 import { NorthflankError } from './errors.js'
 import * as messages from './messages.js'
 import type { AttemptLog } from './messages.js'
-import { RateGate, formatDuration, headerValue, parseRetryAfter, sleep } from './rate-gate.js'
+import type { ReachabilityProbe } from './breaker.js'
+import { RateGate, formatDuration, sleep } from './rate-gate.js'
+import { headerValue, ignoredRateHeaders, parseRetryAfter } from './rate-headers.js'
 import { redact } from './redact.js'
 
 export interface ClientOptions {
@@ -19,6 +21,8 @@ export interface ClientOptions {
   debug?: (message: string) => void
   /** Shared by all requests of a batch so one exhausted rate limit pauses them all. */
   gate?: RateGate
+  /** Told whether each attempt got an answer (see UnreachableBreaker). */
+  reachability?: ReachabilityProbe
   retry?: RetryOptions
 }
 
@@ -152,10 +156,13 @@ export class Exchange {
       let serverDelay: number | undefined
       if (result.ok) {
         const { reply } = result
+        this.options.reachability?.answered()
         last = reply
         log.statuses.push(reply.status)
         log.trail.push(label(method, String(reply.status)))
         this.debug(`${method} ${url} -> ${reply.status} (attempt ${log.attempts}, ${took} ms)`)
+        const ignored = ignoredRateHeaders(reply.headers, Date.now())
+        if (ignored.length > 0) this.debug(`ignored ${ignored.join(', ')}: not a plausible wait`)
         const gateWait = this.gate.observe(
           reply.status,
           reply.headers,
@@ -173,6 +180,7 @@ export class Exchange {
         }
       } else {
         const { failure } = result
+        this.options.reachability?.unanswered(briefly(failure))
         last = failure
         log.trail.push(label(method, failure.code))
         this.debug(`${method} ${url} -> ${failure.code} (attempt ${log.attempts}, ${took} ms)`)
@@ -221,6 +229,12 @@ export class Exchange {
       throw messages.rateLimitBeyondBudget(this.context, error)
     }
   }
+}
+
+/** A network failure in a few words, e.g. `no response within 2.0 s` or `ENOTFOUND api.x`. */
+function briefly(failure: NetFailure): string {
+  if (failure.code === 'timeout') return failure.message
+  return failure.host !== undefined ? `${failure.code} ${failure.host}` : failure.code
 }
 
 function label(method: Method, what: string): string {

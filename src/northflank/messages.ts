@@ -4,7 +4,8 @@
 
 import { TLS_CODES, type Method, type NetFailure, type Reply } from './attempt.js'
 import { NorthflankError, type NorthflankErrorInit } from './errors.js'
-import { formatDuration, formatSeconds, headerValue } from './rate-gate.js'
+import { formatDuration, formatSeconds } from './rate-gate.js'
+import { headerValue, ignoredRateHeaders, isoTime } from './rate-headers.js'
 import { redact, redactDeep } from './redact.js'
 
 const SNIPPET_CHARS = 200
@@ -78,7 +79,7 @@ export function retryAfterBeyondBudget(
   return new NorthflankError(
     `The Northflank API asked to retry ${method} ${url} after ` +
       `${formatDuration(delayMs)} (Retry-After, at ` +
-      `${new Date(now + delayMs).toISOString()}), beyond the time budget left ` +
+      `${isoTime(now + delayMs)}), beyond the time budget left ` +
       `(${formatDuration(Math.max(0, deadline - now))}): not waiting. ` +
       failedAfter(ctx),
     errorInit(ctx.log, { kind: 'timeout', status })
@@ -135,7 +136,12 @@ export function httpError(
   if (parsed.detailsText) head += ` (${parsed.detailsText})`
   else if (parsed.snippet) head += `; response body: "${parsed.snippet}"`
   head += parsed.id ? `. Northflank error id: ${parsed.id}.` : '. The response has no error id.'
-  const text = [head, httpHint(status, reply, ctx.teamId), failedAfter(ctx, why)]
+  const text = [
+    head,
+    httpHint(status, reply, ctx.teamId),
+    ignoredHeadersNote(status, reply),
+    failedAfter(ctx, why)
+  ]
   return new NorthflankError(
     text.filter((t) => t !== '').join(' '),
     errorInit(ctx.log, { kind: 'http', status, errorId: parsed.id, details: parsed.details })
@@ -290,9 +296,43 @@ function httpHint(status: number, reply: Reply, teamId: string | undefined): str
   return ''
 }
 
+/** Says which rate-limit headers of a 429 or 503 were not believed, so the backoff applied. */
+function ignoredHeadersNote(status: number, reply: Reply): string {
+  if (status !== 429 && status !== 503) return ''
+  const ignored = ignoredRateHeaders(reply.headers, Date.now())
+  if (ignored.length === 0) return ''
+  return (
+    `Ignored ${ignored.join(' and ')}: not a plausible wait (a number of seconds, an HTTP date ` +
+    `or an epoch time within a day), so the normal backoff applied.`
+  )
+}
+
 function networkHint(f: NetFailure): string {
   if (f.code === 'timeout') {
     return 'The API did not answer in time: run again later, or raise timeout-seconds.'
+  }
+  if (f.proxyStatus === 407) {
+    return (
+      'The proxy refused the tunnel with 407 Proxy Authentication Required: put its user and ' +
+      'password in the proxy setting (HTTPS_PROXY, or HTTP_PROXY for an http:// api-url), as ' +
+      'http://user:password@proxy:port. Not retried: the same settings get the same answer.'
+    )
+  }
+  if (f.proxyStatus === 403) {
+    return (
+      'The proxy refused the tunnel with 403 Forbidden: it does not allow this host. Ask for ' +
+      'api-url to be allowed, or list its host in NO_PROXY if the runner reaches it directly. ' +
+      'Not retried: the same settings get the same answer.'
+    )
+  }
+  if (f.code === 'ENOTFOUND' && f.host !== undefined) {
+    return f.viaProxy
+      ? `The proxy's host name "${f.host}" does not resolve: check the proxy setting ` +
+          '(HTTPS_PROXY, or HTTP_PROXY for an http:// api-url). Not retried: a name that does ' +
+          'not resolve will not resolve a moment later.'
+      : `The host name "${f.host}" does not resolve: check the host in api-url (for Northflank ` +
+          'itself, https://api.northflank.com). Not retried: a name that does not resolve will ' +
+          'not resolve a moment later.'
   }
   if (f.message.startsWith('tunneling socket could not be established')) {
     return 'The proxy (HTTPS_PROXY) could not open a tunnel: check the proxy settings.'

@@ -5,9 +5,22 @@
 // resets, so the wait ends as soon as the reset has certainly happened.
 
 import { NorthflankError } from './errors.js'
+import {
+  MAX_HEADER_WAIT_MS,
+  headerValue,
+  isoTime,
+  parseRemaining,
+  parseResetHeader,
+  parseRetryAfter,
+  type HeaderBag
+} from './rate-headers.js'
 
-/** Header values as Node gives them. */
-export type HeaderBag = Record<string, string | string[] | undefined>
+export {
+  headerValue,
+  parseRateLimitReset,
+  parseRetryAfter,
+  type HeaderBag
+} from './rate-headers.js'
 
 export class RateGate {
   private closedUntil = 0
@@ -28,9 +41,13 @@ export class RateGate {
     return until > this.now() ? until : undefined
   }
 
-  /** Closes the gate until `untilMs`; an earlier time never shortens a longer closure. */
+  /**
+   * Closes the gate until `untilMs`; an earlier time never shortens a longer closure, and
+   * nothing closes it for longer than any header is believed (a day).
+   */
   close(untilMs: number): void {
-    if (Number.isFinite(untilMs) && untilMs > this.closedUntil) this.closedUntil = untilMs
+    const until = Math.min(untilMs, this.now() + MAX_HEADER_WAIT_MS)
+    if (Number.isFinite(until) && until > this.closedUntil) this.closedUntil = until
   }
 
   /**
@@ -53,8 +70,8 @@ export class RateGate {
       receivedAt
     )
     const current = reading === undefined || this.track(reading)
-    const remaining = headerValue(headers, 'x-ratelimit-remaining')
-    const spent = status === 429 || (remaining !== undefined && Number(remaining.trim()) === 0)
+    const spent =
+      status === 429 || parseRemaining(headerValue(headers, 'x-ratelimit-remaining')) === 0
     if (!spent) return undefined
     // The server's explicit instruction wins over what the window implies.
     const retryAfter = parseRetryAfter(headerValue(headers, 'retry-after'), receivedAt)
@@ -138,19 +155,18 @@ interface ResetReading {
 /**
  * `x-ratelimit-reset` is whole seconds until the reset, rounded up, read by the server at some
  * moment between sentAt and receivedAt: the reset is after sentAt + (n - 1) s and at or before
- * receivedAt + n s. Values that look like epoch seconds are an absolute (rounded-up) time.
+ * receivedAt + n s. An epoch value (seconds or milliseconds) is an absolute, rounded-up time.
+ * An implausible value (see rate-headers.ts) says nothing.
  */
 function readReset(
   value: string | undefined,
   sentAt: number,
   receivedAt: number
 ): ResetReading | undefined {
-  if (value === undefined) return undefined
-  const text = value.trim()
-  if (!/^\d+(\.\d+)?$/.test(text)) return undefined
-  const ms = Math.round(Number(text) * 1000)
-  if (Number(text) >= EPOCH_SECONDS_THRESHOLD) return { sentAt, notBefore: ms - 1000, by: ms }
-  return { sentAt, notBefore: sentAt + ms - 1000, by: receivedAt + ms }
+  const reset = parseResetHeader(value, receivedAt)
+  if (reset === undefined) return undefined
+  if (reset.kind === 'epoch') return { sentAt, notBefore: reset.at - 1000, by: reset.at }
+  return { sentAt, notBefore: sentAt + reset.ms - 1000, by: receivedAt + reset.ms }
 }
 
 export function rateLimitBeyondBudgetMessage(
@@ -159,38 +175,11 @@ export function rateLimitBeyondBudgetMessage(
   deadline: number
 ): string {
   return (
-    `The Northflank API rate limit resets at ${new Date(resetAt).toISOString()} ` +
+    `The Northflank API rate limit resets at ${isoTime(resetAt)} ` +
     `(in ${formatDuration(resetAt - now)}), but the time budget for this definition ends ` +
     `in ${formatDuration(Math.max(0, deadline - now))}: not waiting. Rerun after the reset, ` +
     `or raise timeout-seconds`
   )
-}
-
-export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
-  if (value === undefined) return undefined
-  const text = value.trim()
-  if (text === '') return undefined
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000)
-  const date = Date.parse(text)
-  if (Number.isNaN(date)) return undefined
-  return Math.max(0, date - now)
-}
-
-// Anything above this is an absolute time, not a delay (2001-09-09 in epoch seconds).
-const EPOCH_SECONDS_THRESHOLD = 1_000_000_000
-
-export function parseRateLimitReset(value: string | undefined, now: number): number | undefined {
-  if (value === undefined) return undefined
-  const text = value.trim()
-  if (!/^\d+(\.\d+)?$/.test(text)) return undefined
-  const n = Number(text)
-  if (n >= EPOCH_SECONDS_THRESHOLD) return Math.max(0, Math.round(n * 1000) - now)
-  return Math.round(n * 1000)
-}
-
-export function headerValue(headers: HeaderBag, name: string): string | undefined {
-  const v = headers[name]
-  return Array.isArray(v) ? v[0] : v
 }
 
 export function formatDuration(ms: number): string {

@@ -112,6 +112,8 @@ export interface TestProxy {
   url: string
   /** CONNECT targets seen, e.g. `northflank.invalid:443` */
   connects: string[]
+  /** The Proxy-Authorization header of each CONNECT (undefined when absent). */
+  authorizations: Array<string | undefined>
   openSockets: () => number
   stop: () => Promise<void>
 }
@@ -119,12 +121,14 @@ export interface TestProxy {
 /**
  * A forward proxy that only speaks CONNECT. Host names in `map` are resolved
  * to the given address (as a real proxy resolves names the runner cannot).
- * `silent`: accept CONNECT and never answer.
+ * `silent`: accept CONNECT and never answer. `credentials` ("user:password"): answer
+ * CONNECT without them with 407 Proxy Authentication Required.
  */
 export async function startConnectProxy(
-  options: { map?: Record<string, string>; silent?: boolean } = {}
+  options: { map?: Record<string, string>; silent?: boolean; credentials?: string } = {}
 ): Promise<TestProxy> {
   const connects: string[] = []
+  const authorizations: Array<string | undefined> = []
   const server = createServer((_req, res) => {
     res.writeHead(405)
     res.end()
@@ -132,6 +136,18 @@ export async function startConnectProxy(
   const { sockets } = track(server)
   server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
     connects.push(req.url ?? '')
+    const authorization = req.headers['proxy-authorization']
+    authorizations.push(authorization)
+    if (
+      options.credentials !== undefined &&
+      authorization !== `Basic ${Buffer.from(options.credentials).toString('base64')}`
+    ) {
+      client.end(
+        'HTTP/1.1 407 Proxy Authentication Required\r\n' +
+          'Proxy-Authenticate: Basic realm="test"\r\nContent-Length: 0\r\n\r\n'
+      )
+      return
+    }
     if (options.silent) {
       // Read (and drop) so the client's close is noticed.
       client.resume()
@@ -155,6 +171,7 @@ export async function startConnectProxy(
   return {
     url: `http://127.0.0.1:${port}`,
     connects,
+    authorizations,
     openSockets: () => sockets.size,
     stop: stopper(server, sockets)
   }
