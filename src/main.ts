@@ -2,14 +2,14 @@
 // pull-request comment).
 import * as core from '@actions/core'
 import { readSettings, InputError, type Settings } from './inputs.js'
-import { deriveSecretId, loadDefinitions } from './definition/index.js'
+import { loadDefinitions } from './definition/index.js'
 import { prepareDefinitions, type PreparedDefinition } from './definition/prepare.js'
 import type { GlobalSecretDefinition } from './definition/secret-definition.js'
 import type { Diagnostic } from './definition/types.js'
 import {
   addRunFactsAsPublicText,
   registerDecryptedSecrets,
-  registerDefinitionSecrets,
+  registerStoredSecrets,
   registerRunSecrets,
   registerSecret,
   inert,
@@ -21,6 +21,9 @@ import {
   writeOutputs,
   writeSummary,
   commentOnPullRequest,
+  notSentResults,
+  resultOf,
+  unloadedFileResults,
   type DefinitionResult,
   type RunReport
 } from './report/index.js'
@@ -75,69 +78,8 @@ async function loadAndValidate(settings: Settings): Promise<{
     checked: prepared,
     errors: all.filter((d) => d.severity === 'error').length,
     problems: all,
-    unloaded: unloadedFiles(loaded.documents, loaded.diagnostics)
+    unloaded: unloadedFileResults(loaded.documents, loaded.diagnostics)
   }
-}
-
-/** A row for each file that produced no definition because it could not be read or parsed. */
-function unloadedFiles(
-  documents: readonly { source: { file?: string } }[],
-  diagnostics: readonly Diagnostic[]
-): DefinitionResult[] {
-  const loadedFiles = new Set(documents.map((d) => d.source.file))
-  const rows = new Map<string, DefinitionResult>()
-  for (const d of diagnostics) {
-    if (d.severity !== 'error' || d.file === undefined || loadedFiles.has(d.file)) continue
-    if (rows.has(d.file)) continue
-    rows.set(d.file, {
-      source: { file: d.file, index: 0, count: 0, label: d.file },
-      position: d.line !== undefined ? { line: d.line, column: d.column ?? 1 } : undefined,
-      outcome: 'failed',
-      error: d.message
-    })
-  }
-  return [...rows.values()]
-}
-
-function baseResult(c: Checked): Omit<DefinitionResult, 'outcome'> {
-  // Set whenever the name (type) is valid itself, even in a definition with other errors.
-  const { name, type } = c
-  return {
-    source: c.doc.source,
-    position: c.doc.locate([]),
-    name,
-    id: name !== undefined ? deriveSecretId(name) : undefined,
-    type
-  }
-}
-
-/**
- * Results of a run that stops before sending anything: the step fails, so every outcome is
- * `failed`, a valid definition's too (`validated` would say the run passed).
- */
-function notSentResults(checked: Checked[], dryRun: boolean): DefinitionResult[] {
-  return checked.map((c) => ({
-    ...baseResult(c),
-    outcome: 'failed',
-    error:
-      c.definition === undefined
-        ? 'invalid definition (see annotations)'
-        : dryRun
-          ? 'valid, but other definitions or files have errors (see annotations)'
-          : 'valid, but nothing was sent: other definitions or files have errors (see annotations)'
-  }))
-}
-
-/**
- * A secret read back from Northflank is masked by the same rules as the definition's own: by
- * its stored type, and as secret whenever the definition says `type: secret`.
- */
-function maskStored(c: Checked, data: unknown): void {
-  registerDefinitionSecrets(data, {
-    label: `${c.name ?? c.doc.source.label} (as stored in Northflank)`,
-    file: c.doc.source.file,
-    typeOverride: c.definition?.type === 'config' ? undefined : 'secret'
-  })
 }
 
 async function openClient(settings: Settings): Promise<NorthflankClient> {
@@ -167,7 +109,7 @@ async function observePlanApply(
   const { UnreachableBreaker } = await import('./northflank/client.js')
   const breaker = new UnreachableBreaker()
   return mapWithConcurrency(checked, settings.concurrency, async (c) => {
-    const result = baseResult(c)
+    const result = resultOf(c)
     const notSent = await breaker.admit()
     if (notSent !== undefined) return { ...result, outcome: 'failed' as const, error: notSent }
     const reachability = breaker.enter()
@@ -177,7 +119,7 @@ async function observePlanApply(
         plan: settings.plan,
         listing,
         reachability,
-        onRead: (data) => maskStored(c, data),
+        onRead: (data) => registerStoredSecrets(data, c),
         debug: (message) => core.debug(inert(`${result.id}: ${message}`))
       })
       return {
@@ -234,7 +176,7 @@ async function reportNotSent(
     {
       ...base,
       notSent,
-      results: checked.map((c) => ({ ...baseResult(c), outcome: 'failed', error: notSent }))
+      results: checked.map((c) => ({ ...resultOf(c), outcome: 'failed', error: notSent }))
     },
     settings
   )
@@ -274,7 +216,7 @@ export async function run(): Promise<void> {
       await report(
         {
           ...base,
-          results: checked.map((c) => ({ ...baseResult(c), outcome: 'validated' }))
+          results: checked.map((c) => ({ ...resultOf(c), outcome: 'validated' }))
         },
         settings
       )

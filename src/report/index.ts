@@ -10,6 +10,7 @@ export {
   registerDefinitionSecrets,
   registerRunSecrets,
   registerSecret,
+  registerStoredSecrets,
   registeredSecrets,
   secretLeaves,
   secretStrings,
@@ -29,5 +30,5 @@ export {
 export { writeOutputs } from './outputs.js'
 export { logResults } from './log.js'
 export { writeSummary, buildSummary, buildSummaryHtml, messageHtml } from './summary.js'
-export { CHANGING_OUTCOMES } from './results.js'
+export { CHANGING_OUTCOMES, notSentResults, resultOf, unloadedFileResults } from './results.js'
 export type { DefinitionResult, Outcome, RunReport } from './results.js'

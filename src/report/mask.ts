@@ -306,6 +306,25 @@ export function registerDefinitionSecrets(
   }
 }
 
+/**
+ * A secret read back from Northflank is masked by the same rules as the definition's own: by
+ * its stored type, and as secret whenever the definition says `type: secret`.
+ */
+export function registerStoredSecrets(
+  data: unknown,
+  of: {
+    name?: string
+    doc: { source: { label: string; file?: string } }
+    definition?: { type: string }
+  }
+): void {
+  registerDefinitionSecrets(data, {
+    label: `${of.name ?? of.doc.source.label} (as stored in Northflank)`,
+    file: of.doc.source.file,
+    typeOverride: of.definition?.type === 'config' ? undefined : 'secret'
+  })
+}
+
 /** What one run holds, for registerRunSecrets. */
 export interface RunSecrets {
   documents: readonly ParsedDocument[]

@@ -1,4 +1,6 @@
 // What happened to each definition: the one model every report is built from.
+import { deriveSecretId } from '../definition/identifier.js'
+import type { PreparedDefinition } from '../definition/prepare.js'
 import type { Diagnostic, DefinitionSource, SourcePosition } from '../definition/types.js'
 
 /**
@@ -57,4 +59,57 @@ export interface RunReport {
   problems?: readonly Diagnostic[]
   /** What the outputs left out to stay within GitHub's limits, for the summary to say. */
   shortened?: readonly string[]
+}
+
+/** The part of a definition's result known before anything is sent. */
+export function resultOf(c: PreparedDefinition): Omit<DefinitionResult, 'outcome'> {
+  // Set whenever the name (type) is valid itself, even in a definition with other errors.
+  const { name, type } = c
+  return {
+    source: c.doc.source,
+    position: c.doc.locate([]),
+    name,
+    id: name !== undefined ? deriveSecretId(name) : undefined,
+    type
+  }
+}
+
+/**
+ * Results of a run that stops before sending anything: the step fails, so every outcome is
+ * `failed`, a valid definition's too (`validated` would say the run passed).
+ */
+export function notSentResults(
+  checked: readonly PreparedDefinition[],
+  dryRun: boolean
+): DefinitionResult[] {
+  return checked.map((c) => ({
+    ...resultOf(c),
+    outcome: 'failed',
+    error:
+      c.definition === undefined
+        ? 'invalid definition (see annotations)'
+        : dryRun
+          ? 'valid, but other definitions or files have errors (see annotations)'
+          : 'valid, but nothing was sent: other definitions or files have errors (see annotations)'
+  }))
+}
+
+/** A row for each file that produced no definition because it could not be read or parsed. */
+export function unloadedFileResults(
+  documents: readonly { source: { file?: string } }[],
+  diagnostics: readonly Diagnostic[]
+): DefinitionResult[] {
+  const loadedFiles = new Set(documents.map((d) => d.source.file))
+  const rows = new Map<string, DefinitionResult>()
+  for (const d of diagnostics) {
+    if (d.severity !== 'error' || d.file === undefined || loadedFiles.has(d.file)) continue
+    if (rows.has(d.file)) continue
+    rows.set(d.file, {
+      source: { file: d.file, index: 0, count: 0, label: d.file },
+      position: d.line !== undefined ? { line: d.line, column: d.column ?? 1 } : undefined,
+      outcome: 'failed',
+      error: d.message
+    })
+  }
+  return [...rows.values()]
 }
