@@ -42,6 +42,12 @@ export interface StandInOptions {
   latencyMs?: number
   /** default {limit: 1000, windowMs: 3600000} like Northflank */
   rateLimit?: { limit: number; windowMs: number }
+  /**
+   * How x-ratelimit-reset is written: 'seconds' (default, like Northflank) until the reset,
+   * rounded up; or the reset itself as 'epoch-seconds' or 'epoch-ms' (rounded up), as other
+   * APIs and proxies in front of one write it. Clients must cope with each.
+   */
+  resetFormat?: 'seconds' | 'epoch-seconds' | 'epoch-ms'
   /** serve HTTPS instead of HTTP */
   tls?: { key: string | Buffer; cert: string | Buffer }
   /** optional request log (method, path, status, ms) */
@@ -378,6 +384,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
   let windowMs = options.rateLimit?.windowMs ?? 3_600_000
   let windowStart: number | undefined
   let windowCount = 0
+  const resetFormat = options.resetFormat ?? 'seconds'
 
   const ownScope = new Map<string, Entry>()
   const teamScopes = new Map<string, Map<string, Entry>>()
@@ -415,7 +422,13 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
       windowCount = 0
     }
     windowCount++
-    const reset = Math.max(0, Math.ceil((windowStart + windowMs - now) / 1000))
+    const resetAt = windowStart + windowMs
+    const reset =
+      resetFormat === 'epoch-ms'
+        ? Math.ceil(resetAt)
+        : resetFormat === 'epoch-seconds'
+          ? Math.ceil(resetAt / 1000)
+          : Math.max(0, Math.ceil((resetAt - now) / 1000))
     return {
       exceeded: windowCount > limit,
       headers: {

@@ -507,6 +507,28 @@ describe('rate limit', () => {
     expect(s.headers.get('x-ratelimit-remaining')).toBe('0')
     expectError(await call(si, 'GET', '/v1/secrets'), 429)
   })
+
+  it('writes x-ratelimit-reset as epoch seconds or epoch milliseconds when asked', async () => {
+    let now = 1_765_000_000_123 // driven: the window starts here and ends 2.5 s later
+    const ms = await start({
+      rateLimit: { limit: 1, windowMs: 2500 },
+      resetFormat: 'epoch-ms',
+      now: () => now
+    })
+    const a = await call(ms, 'GET', '/v1/secrets')
+    expect(a.headers.get('x-ratelimit-reset')).toBe('1765000002623')
+    now += 1000
+    const b = await call(ms, 'GET', '/v1/secrets')
+    expectError(b, 429)
+    expect(b.headers.get('x-ratelimit-reset')).toBe('1765000002623')
+    const s = await start({
+      rateLimit: { limit: 1, windowMs: 2500 },
+      resetFormat: 'epoch-seconds',
+      now: () => now
+    })
+    const c = await call(s, 'GET', '/v1/secrets')
+    expect(c.headers.get('x-ratelimit-reset')).toBe('1765000004') // 1765000003.623, rounded up
+  })
 })
 
 describe('faults', () => {
@@ -719,6 +741,25 @@ describe('server basics', () => {
     expect(si.port).toBeGreaterThan(0)
     await Promise.all([si.stop(), si.stop()])
     await expect(fetch(`${si.url}/v1/secrets`)).rejects.toThrow()
+  })
+
+  it('binds the IPv6 loopback when asked, with the address in brackets in its URL', async () => {
+    const si = await start({ host: '::1' })
+    expect(si.url).toBe(`http://[::1]:${si.port}`)
+    const r = await call(si, 'GET', '/v1/secrets')
+    expect(r.status).toBe(200)
+    expect(si.requests[0]!.headers.host).toBe(`[::1]:${si.port}`)
+  })
+
+  it('lets an injected status override the x-ratelimit-* headers it would send', async () => {
+    const si = await start()
+    si.injectFaults({ method: 'GET' }, [
+      { kind: 'status', status: 429, headers: { 'x-ratelimit-reset': '99999999999999999999' } }
+    ])
+    const r = await call(si, 'GET', '/v1/secrets')
+    expectError(r, 429)
+    expect(r.headers.get('x-ratelimit-reset')).toBe('99999999999999999999')
+    expect(r.headers.get('x-ratelimit-limit')).toBe('1000')
   })
 })
 
