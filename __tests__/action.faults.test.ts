@@ -327,4 +327,36 @@ describe('a lost answer whose check cannot read the stored secret (bundled actio
       expect(resultsOf(run).map((r) => r.outcome)).toEqual(['failed'])
     }
   )
+
+  it('the read answers 500 on every try: "could not be read to check", never "differs"', async () => {
+    api.injectFaults({ method: 'POST' }, [{ kind: 'drop-after-store' }])
+    api.injectFaults(
+      { method: 'GET', path: /\/secrets\/[^/?]+$/ },
+      Array.from({ length: 50 }, () => ({ kind: 'status' as const, status: 500 }))
+    )
+    ws = makeWorkspace({ 'secrets/a.yaml': def('Lost Answer') })
+    const { run } = await runActionTimed(
+      {
+        file: 'secrets/a.yaml',
+        'api-url': api.url,
+        'api-token': TOKEN,
+        'timeout-seconds': '3',
+        'on-conflict': 'fail'
+      },
+      { workspace: ws.dir }
+    )
+    expect(run.code).toBe(1)
+    // The read was retried (a 500 may heal) and never answered.
+    const methods = api.requests.map((r) => r.method)
+    expect(methods.slice(0, 3)).toEqual(['POST', 'POST', 'GET'])
+    expect(methods.slice(2).every((m) => m === 'GET')).toBe(true)
+    const errors = errorsOf(run)
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toContain(
+      'An earlier attempt got no answer, and the stored secret could not be read to check ' +
+        'whether this run created it.'
+    )
+    expect(errors[0]).toMatch(/GET 500\)\.$/)
+    expect(errors[0]).not.toContain('differs')
+  })
 })
