@@ -33,15 +33,9 @@ describe('an API that does not answer (bundled action)', () => {
       )
     )
 
-  it('40 definitions, hanging API, timeout-seconds 2, concurrency 4: ends within 3 budgets', async () => {
-    // The list page is answered; then every POST, and every read a lost POST answer leads to,
-    // hangs (Northflank went away after the listing).
-    const hangs = (): Array<{ kind: 'hang' }> =>
-      Array.from({ length: 200 }, () => ({ kind: 'hang' }))
-    api.injectFaults({ method: 'POST' }, hangs())
-    api.injectFaults({ method: 'GET', path: /\/secrets\/[^/?]+$/ }, hangs())
-    ws = workspaceOf(40)
-    const timed = await runActionTimed(
+  /** The batch as every test here runs it: a 2 s budget per definition, 4 at once. */
+  const runBatch = (): ReturnType<typeof runActionTimed> =>
+    runActionTimed(
       {
         file: 'secrets/*.yaml',
         'api-url': api.url,
@@ -51,6 +45,16 @@ describe('an API that does not answer (bundled action)', () => {
       },
       { workspace: ws.dir }
     )
+
+  it('40 definitions, hanging API, timeout-seconds 2, concurrency 4: ends within 3 budgets', async () => {
+    // The list page is answered; then every POST, and every read a lost POST answer leads to,
+    // hangs (Northflank went away after the listing).
+    const hangs = (): Array<{ kind: 'hang' }> =>
+      Array.from({ length: 200 }, () => ({ kind: 'hang' }))
+    api.injectFaults({ method: 'POST' }, hangs())
+    api.injectFaults({ method: 'GET', path: /\/secrets\/[^/?]+$/ }, hangs())
+    ws = workspaceOf(40)
+    const timed = await runBatch()
     const { run } = timed
     expect(run.code).toBe(1)
     // Within 3 x timeout-seconds after the first request (start-up measured apart).
@@ -81,16 +85,7 @@ describe('an API that does not answer (bundled action)', () => {
   it('40 definitions, the list itself hangs: one budget, one error, every definition failed', async () => {
     api.injectFaults({ method: 'GET' }, [{ kind: 'hang' }, { kind: 'hang' }, { kind: 'hang' }])
     ws = workspaceOf(40)
-    const timed = await runActionTimed(
-      {
-        file: 'secrets/*.yaml',
-        'api-url': api.url,
-        'api-token': TOKEN,
-        'timeout-seconds': '2',
-        concurrency: '4'
-      },
-      { workspace: ws.dir }
-    )
+    const timed = await runBatch()
     const { run } = timed
     expect(run.code).toBe(1)
     const t = budgetBound(timed, api.requests[0]!.at, 2_000)
@@ -108,16 +103,7 @@ describe('an API that does not answer (bundled action)', () => {
     // The first POST hangs for its whole budget; every other one is answered.
     api.injectFaults({ method: 'POST' }, [{ kind: 'hang' }])
     ws = workspaceOf(12)
-    const { run } = await runActionTimed(
-      {
-        file: 'secrets/*.yaml',
-        'api-url': api.url,
-        'api-token': TOKEN,
-        'timeout-seconds': '2',
-        concurrency: '4'
-      },
-      { workspace: ws.dir }
-    )
+    const { run } = await runBatch()
     const outcomes = resultsOf(run).map((r) => r.outcome)
     expect(outcomes).toHaveLength(12)
     // The hung one retried within its budget (a hung POST may have been stored) or failed;
