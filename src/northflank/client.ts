@@ -8,8 +8,8 @@
 import type { Method, Reply } from './attempt.js'
 import { apiUrlProblem } from './api-url.js'
 import { NorthflankError } from './errors.js'
-import { Exchange, type ClientOptions, type ExchangeStats } from './exchange.js'
-import type { LostAnswerCheck } from './messages.js'
+import { Exchange, type ClientOptions, type ExchangeStats, type Sent } from './exchange.js'
+import { maybeApplied, type LostAnswerCheck } from './messages.js'
 import { sensitiveStrings } from './redact.js'
 
 export { NorthflankError } from './errors.js'
@@ -169,22 +169,15 @@ export class SecretRequests {
     try {
       reply = (await this.exchange.send('GET', url, undefined)).reply
     } catch (error) {
-      if (context === undefined || !(error instanceof NorthflankError)) throw error
-      throw new NorthflankError(`${context}: ${error.message}`, {
-        kind: error.kind,
-        status: error.status,
-        errorId: error.errorId,
-        details: error.details,
-        code: error.code,
-        attempts: error.attempts,
-        elapsedMs: error.elapsedMs,
-        statuses: error.statuses,
-        trail: error.trail
-      })
+      throw withContext(error, context)
     }
+    // Whatever came back may hold stored values, in whatever shape: none of them may be
+    // quoted by a message about this answer.
+    this.exchange.addSensitive(storedSecretStrings(reply.body))
     if (isSuccess(reply.status)) {
       const data = dataOf(reply)
-      if (data !== undefined) return { kind: 'found', data }
+      if (isPlainObject(data)) return { kind: 'found', data }
+      throw withContext(this.exchange.notNorthflankAnswer('GET', url, reply), context)
     }
     if (reply.status === 404) return { kind: 'absent' }
     return { kind: 'unreadable', reply }
@@ -193,25 +186,31 @@ export class SecretRequests {
   /** POST the body: created, or 409 (the identifier is taken). Other answers throw. */
   async post(): Promise<CreateReply> {
     const sent = await this.exchange.send('POST', this.collection, this.json)
-    if (isSuccess(sent.reply.status)) {
-      return {
-        kind: 'created',
-        data: confirmedData(this.exchange, 'POST', this.collection, sent.reply)
-      }
-    }
     if (sent.reply.status === 409) {
       return { kind: 'taken', reply: sent.reply, answerLost: sent.answerLost }
     }
-    throw this.exchange.httpError('POST', this.collection, sent.reply)
+    return { kind: 'created', data: this.written('POST', sent) }
   }
 
   /** PUT the body (create or replace); returns the API's `data`. Failures throw. */
   async put(): Promise<unknown> {
-    const sent = await this.exchange.send('PUT', this.collection, this.json)
-    if (isSuccess(sent.reply.status)) {
-      return confirmedData(this.exchange, 'PUT', this.collection, sent.reply)
+    return this.written('PUT', await this.exchange.send('PUT', this.collection, this.json))
+  }
+
+  /**
+   * The `data` of a write's final answer, or its failure; after an attempt whose answer was
+   * lost, the failure says the write may have been applied all the same.
+   */
+  private written(method: 'POST' | 'PUT', sent: Sent): unknown {
+    try {
+      if (isSuccess(sent.reply.status)) {
+        return confirmedData(this.exchange, method, this.collection, sent.reply)
+      }
+      throw this.exchange.httpError(method, this.collection, sent.reply)
+    } catch (error) {
+      if (!sent.answerLost || !(error instanceof NorthflankError)) throw error
+      throw maybeApplied(error, method)
     }
-    throw this.exchange.httpError('PUT', this.collection, sent.reply)
   }
 
   /** The failure for a final answer that is not a success (e.g. an unreadable GET). */
@@ -277,6 +276,37 @@ function parseListPage(body: string): { ids: string[]; next?: string } | undefin
       ? pagination.cursor
       : undefined
   return { ids, next }
+}
+
+/** `context: message`, for a failure whose cause needs saying (why this read happened). */
+function withContext(error: unknown, context: string | undefined): unknown {
+  if (context === undefined || !(error instanceof NorthflankError)) return error
+  return new NorthflankError(`${context}: ${error.message}`, {
+    kind: error.kind,
+    status: error.status,
+    errorId: error.errorId,
+    details: error.details,
+    code: error.code,
+    attempts: error.attempts,
+    elapsedMs: error.elapsedMs,
+    statuses: error.statuses,
+    trail: error.trail,
+    maybeApplied: error.maybeApplied
+  })
+}
+
+/** The secret values of a stored secret in a GET answer's body (`data`, or the body itself). */
+function storedSecretStrings(body: string): string[] {
+  let json: unknown
+  try {
+    json = JSON.parse(body)
+  } catch {
+    return []
+  }
+  if (!isPlainObject(json)) return []
+  const found = new Set(sensitiveStrings('', json))
+  if (isPlainObject(json.data)) for (const s of sensitiveStrings('', json.data)) found.add(s)
+  return [...found]
 }
 
 function dataOf(reply: Reply): unknown {

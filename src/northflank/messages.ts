@@ -148,6 +148,31 @@ export function httpError(
   )
 }
 
+/**
+ * A write failed after an attempt whose answer was lost (a time-out or dropped connection after
+ * sending, or a 5xx): Northflank may have applied it all the same.
+ */
+export function maybeApplied(error: NorthflankError, method: Method): NorthflankError {
+  const what = method === 'PUT' ? 'replaced' : 'created'
+  return new NorthflankError(
+    `${error.message} A ${method}'s answer was lost, so the secret may have been ${what} all ` +
+      'the same: run the step again to see (a run reads what Northflank holds before it writes, ' +
+      'and sends nothing that is already there).',
+    {
+      kind: error.kind,
+      status: error.status,
+      errorId: error.errorId,
+      details: error.details,
+      code: error.code,
+      attempts: error.attempts,
+      elapsedMs: error.elapsedMs,
+      statuses: error.statuses,
+      trail: error.trail,
+      maybeApplied: true
+    }
+  )
+}
+
 /** A 2xx answer that is not Northflank's JSON with a `data` object: most likely a wrong api-url. */
 export function notNorthflankAnswer(
   ctx: FailureContext,
@@ -170,8 +195,11 @@ export function notNorthflankAnswer(
       : `a body that is not JSON (${type ? `content-type ${clip(oneLine(type), 80)}` : 'no content-type'})`
   }
   return new NorthflankError(
-    `${method} ${url} answered HTTP ${reply.status} with ${what}, ` +
-      "not Northflank's JSON answer, so nothing confirms the secret was stored. Check api-url: it " +
+    `${method} ${url} answered HTTP ${reply.status} with ${what}, not Northflank's JSON answer, ` +
+      (method === 'GET'
+        ? 'so what Northflank holds could not be read. '
+        : 'so nothing confirms the secret was stored. ') +
+      'Check api-url: it ' +
       'must be the Northflank API (https://api.northflank.com), not a proxy, login or ' +
       `captive-portal page. ${failedAfter(ctx)}`,
     errorInit(ctx.log, { kind: 'http', status: reply.status })
