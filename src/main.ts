@@ -21,6 +21,7 @@ import {
   writeOutputs,
   writeSummary,
   commentOnPullRequest,
+  failureLine,
   notSentResults,
   resultOf,
   unloadedFileResults,
@@ -38,10 +39,6 @@ type Checked = PreparedDefinition
 function fail(message: string): void {
   annotate('error', message)
   process.exitCode = core.ExitCode.Failure
-}
-
-function describeRun(documents: number): string {
-  return documents === 1 ? '1 definition' : `${documents} definitions`
 }
 
 /** Loads, overrides and validates every definition; annotates every problem. */
@@ -132,7 +129,12 @@ async function observePlanApply(
         elapsedMs: synced.elapsedMs
       }
     } catch (error) {
-      return { ...result, outcome: 'failed' as const, error: (error as Error).message }
+      return {
+        ...result,
+        outcome: 'failed' as const,
+        error: (error as Error).message,
+        maybeApplied: (error as { maybeApplied?: unknown }).maybeApplied === true
+      }
     } finally {
       reachability.leave()
     }
@@ -260,13 +262,7 @@ export async function run(): Promise<void> {
     const failed = results.filter((r) => r.outcome === 'failed').length
     if (settings.plan) core.info('Plan: nothing was changed in Northflank.')
     if (failed > 0) {
-      core.info(
-        settings.plan
-          ? `${failed} of ${describeRun(results.length)} could not be planned (see the summary).`
-          : failed === results.length
-            ? `${failed === 1 ? 'The definition' : `All ${failed} definitions`} failed; nothing was applied (see the summary).`
-            : `${failed} of ${describeRun(results.length)} failed; the others were applied (see the summary).`
-      )
+      core.info(failureLine(results, settings.plan))
       process.exitCode = core.ExitCode.Failure
     }
   } catch (error) {

@@ -14,6 +14,8 @@ export interface NorthflankErrorInit {
   elapsedMs?: number
   statuses?: number[]
   trail?: string[]
+  /** A write (POST or PUT) whose answer was lost: it may have been applied all the same. */
+  maybeApplied?: boolean
 }
 
 export class NorthflankError extends Error {
@@ -32,6 +34,8 @@ export class NorthflankError extends Error {
   readonly statuses: number[]
   /** One entry per attempt: a status or a network error code, e.g. `['503', 'ECONNRESET']`. */
   readonly trail: string[]
+  /** A write whose answer was lost: the secret may have been created or replaced anyway. */
+  readonly maybeApplied: boolean
 
   constructor(message: string, init: NorthflankErrorInit) {
     super(message)
@@ -45,5 +49,6 @@ export class NorthflankError extends Error {
     this.elapsedMs = init.elapsedMs ?? 0
     this.statuses = init.statuses ?? []
     this.trail = init.trail ?? []
+    this.maybeApplied = init.maybeApplied ?? false
   }
 }

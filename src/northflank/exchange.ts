@@ -127,11 +127,28 @@ export class Exchange {
     return messages.conflictError(this.context, reply, name, id, lostAnswer)
   }
 
-  /** Sends one step (with retries) and returns its final, non-retryable answer. */
+  /**
+   * Sends one step (with retries) and returns its final, non-retryable answer. A write that
+   * fails after an attempt whose answer was lost fails with `maybeApplied` set and says so.
+   */
   async send(method: Method, url: string, data: string | undefined): Promise<Sent> {
+    const lost = { answer: false }
+    try {
+      return await this.sendWithRetries(method, url, data, lost)
+    } catch (error) {
+      if (!lost.answer || method === 'GET' || !(error instanceof NorthflankError)) throw error
+      throw messages.maybeApplied(error, method)
+    }
+  }
+
+  private async sendWithRetries(
+    method: Method,
+    url: string,
+    data: string | undefined,
+    lost: { answer: boolean }
+  ): Promise<Sent> {
     const { log, context } = this
     let tries = 0
-    let answerLost = false
     let last: Reply | NetFailure | undefined
     for (;;) {
       await this.waitGate()
@@ -172,10 +189,10 @@ export class Exchange {
         if (gateWait !== undefined) {
           this.debug(`rate limit spent: requests wait ${formatDuration(gateWait)} for the reset`)
         }
-        if (!RETRYABLE_STATUSES.has(reply.status)) return { reply, answerLost }
+        if (!RETRYABLE_STATUSES.has(reply.status)) return { reply, answerLost: lost.answer }
         if (reply.status !== 429) {
           // A gateway error or 500 may come after the server stored the create.
-          answerLost = true
+          lost.answer = true
           serverDelay = parseRetryAfter(headerValue(reply.headers, 'retry-after'), Date.now())
         }
       } else {
@@ -184,7 +201,7 @@ export class Exchange {
         last = failure
         log.trail.push(label(method, failure.code))
         this.debug(`${method} ${url} -> ${failure.code} (attempt ${log.attempts}, ${took} ms)`)
-        if (failure.maybeSent) answerLost = true
+        if (failure.maybeSent) lost.answer = true
         if (!failure.retryable) throw messages.givenUp(context, method, url, failure, 'final')
       }
       if (tries >= this.retry.maxAttempts) {

@@ -30,5 +30,11 @@ export {
 export { writeOutputs } from './outputs.js'
 export { logResults } from './log.js'
 export { writeSummary, buildSummary, buildSummaryHtml, messageHtml } from './summary.js'
-export { CHANGING_OUTCOMES, notSentResults, resultOf, unloadedFileResults } from './results.js'
+export {
+  CHANGING_OUTCOMES,
+  failureLine,
+  notSentResults,
+  resultOf,
+  unloadedFileResults
+} from './results.js'
 export type { DefinitionResult, Outcome, RunReport } from './results.js'

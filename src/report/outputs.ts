@@ -40,7 +40,10 @@ export function writeOutputs(report: RunReport): string[] {
   core.setOutput('results', resultsJson(report, shortened))
   // A dry run reads nothing, so it cannot tell.
   if (!report.dryRun) {
-    const changing = report.results.some((r) => CHANGING_OUTCOMES.has(r.outcome))
+    // A write whose answer was lost may have changed Northflank: say so rather than guess not.
+    const changing = report.results.some(
+      (r) => CHANGING_OUTCOMES.has(r.outcome) || r.maybeApplied === true
+    )
     core.setOutput('has-changes', changing ? 'true' : 'false')
   }
 

@@ -43,6 +43,8 @@ export interface DefinitionResult {
   data?: unknown
   attempts?: number
   elapsedMs?: number
+  /** Failed after a write whose answer was lost: it may have been applied all the same. */
+  maybeApplied?: boolean
 }
 
 export interface RunReport {
@@ -112,4 +114,25 @@ export function unloadedFileResults(
     })
   }
   return [...rows.values()]
+}
+
+/** The log's closing line for a run in which some definitions failed. */
+export function failureLine(results: readonly DefinitionResult[], plan: boolean): string {
+  const failed = results.filter((r) => r.outcome === 'failed')
+  const total = results.length
+  const run = total === 1 ? '1 definition' : `${total} definitions`
+  if (plan) return `${failed.length} of ${run} could not be planned (see the summary).`
+  const uncertain = failed.filter((r) => r.maybeApplied).length
+  const maybe =
+    uncertain === 0
+      ? ''
+      : ` ${uncertain === 1 ? 'One of them' : `${uncertain} of them`} may have been applied all ` +
+        'the same (an answer was lost): run the step again to see.'
+  if (failed.length < total) {
+    return `${failed.length} of ${run} failed; the others were applied (see the summary).${maybe}`
+  }
+  const head = total === 1 ? 'The definition failed' : `All ${total} definitions failed`
+  return uncertain === 0
+    ? `${head}; nothing was applied (see the summary).`
+    : `${head} (see the summary).${maybe}`
 }
