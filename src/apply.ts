@@ -96,6 +96,17 @@ async function create(requests: SecretRequests, plan: Plan, ctx: ApplyContext): 
   if (answerLost && stored.state === 'present') {
     requests.debug('the stored secret differs from this definition: not ours')
   }
+  if (stored.state === 'absent' && ctx.policy !== 'update') {
+    // 409, then 404: it was deleted in between, so nothing holds the identifier now. One more
+    // POST creates it, or meets whoever took the identifier meanwhile (then the policy decides).
+    requests.debug('the secret was gone when read back: sending POST again')
+    const again = await requests.post()
+    if (again.kind === 'created') {
+      return { outcome: 'created', data: again.data, changes: createChanges(ctx.body, plan) }
+    }
+    if (ctx.policy === 'skip') return { outcome: 'exists' }
+    throw requests.conflictError(nameOf(ctx.body), ctx.id, again.reply)
+  }
   if (ctx.policy === 'skip') return { outcome: 'exists' }
   if (ctx.policy === 'fail') {
     const lost = stored.state === 'present' ? 'differs' : 'unknown'

@@ -73,10 +73,13 @@ export class RateGate {
     const spent =
       status === 429 || parseRemaining(headerValue(headers, 'x-ratelimit-remaining')) === 0
     if (!spent) return undefined
+    // A 429 that names no wait, or one already over (`Retry-After: 0`, a reset rounded down),
+    // still backs off: retrying at once would spend every attempt within milliseconds.
+    const floorMs = status === 429 ? fallbackMs : 0
     // The server's explicit instruction wins over what the window implies.
     const retryAfter = parseRetryAfter(headerValue(headers, 'retry-after'), receivedAt)
     if (retryAfter !== undefined || reading === undefined) {
-      const waitMs = retryAfter ?? fallbackMs
+      const waitMs = Math.max(retryAfter ?? fallbackMs, floorMs)
       this.close(receivedAt + waitMs)
       return waitMs
     }
@@ -84,11 +87,15 @@ export class RateGate {
       // A late answer from a window that is already over: the current one is not known to be
       // spent. A 429 still waits for its own reset, should the server count differently.
       if (status !== 429) return undefined
-      this.close(reading.by)
-      return Math.max(0, reading.by - receivedAt)
+      const until = Math.max(reading.by, receivedAt + floorMs)
+      this.close(until)
+      return until - receivedAt
     }
     this.spent = true
-    return Math.max(0, this.window.by - receivedAt)
+    const waitMs = Math.max(0, this.window.by - receivedAt)
+    if (waitMs >= floorMs) return waitMs
+    this.close(receivedAt + floorMs)
+    return floorMs
   }
 
   /**
