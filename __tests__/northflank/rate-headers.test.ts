@@ -181,6 +181,24 @@ describe('no header makes a message throw or say "Invalid time value"', () => {
     expect(other.reopensAt).toBe(NOW + 700)
   })
 
+  it('a 429 that names no wait, or one already over, still waits the backoff it was given', () => {
+    for (const headers of [
+      { 'retry-after': '0' },
+      { 'retry-after': 'Thu, 01 Jan 1970 00:00:00 GMT' },
+      { 'x-ratelimit-reset': '0', 'x-ratelimit-remaining': '0' },
+      { 'x-ratelimit-reset': String(Math.floor(NOW / 1000) - 5) }
+    ]) {
+      const gate = new RateGate(() => NOW)
+      expect({ headers, wait: gate.observe(429, headers, 700) }).toEqual({ headers, wait: 700 })
+      expect(gate.reopensAt).toBe(NOW + 700)
+    }
+    // Not a 429: a spent window that has just reset holds nothing back.
+    const gate = new RateGate(() => NOW)
+    expect(gate.observe(200, { 'x-ratelimit-reset': '0', 'x-ratelimit-remaining': '0' }, 700)).toBe(
+      0
+    )
+  })
+
   it('a 429 with x-ratelimit-reset in epoch milliseconds waits until then, not until 58887', () => {
     const gate = new RateGate(() => NOW)
     expect(gate.observe(429, { 'x-ratelimit-reset': String(NOW + 1_500) }, 700)).toBe(1_500)
