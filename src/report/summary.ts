@@ -5,6 +5,7 @@
 import * as core from '@actions/core'
 import type { Diagnostic } from '../definition/types.js'
 import { annotate } from './annotations.js'
+import { redactRegistered } from './mask.js'
 import type { DefinitionResult, Outcome, RunReport } from './results.js'
 import { readRunContext } from './run-context.js'
 import { inert } from './text.js'
@@ -35,8 +36,10 @@ const MESSAGE_CHARS = 1_000
 
 // Summary text is HTML inside Markdown: keep outside text from becoming markup, and from
 // ending its line or cell (a blank line would end the HTML block and start Markdown).
+// Registered secrets are redacted first: the runner masks the summary line by line, but once
+// `my_repo` is written `my&#95;repo` its mask no longer matches.
 export function escape(text: string): string {
-  return inert(text).replace(/[&<>"'|`*_[\]\\]/g, (c) => `&#${c.charCodeAt(0)};`)
+  return inert(redactRegistered(text)).replace(/[&<>"'|`*_[\]\\]/g, (c) => `&#${c.charCodeAt(0)};`)
 }
 
 function code(text: string): string {
@@ -49,7 +52,8 @@ function clip(text: string, max = MESSAGE_CHARS): string {
 
 /** A message of the action: `backticked` spans as <code>, the rest escaped. */
 export function messageHtml(text: string): string {
-  const parts = clip(text).split('`')
+  // Redacted before it is clipped or split at backticks, which could cut a secret in two.
+  const parts = clip(redactRegistered(text)).split('`')
   // An odd count of backticks leaves the last one unpaired: keep it as text.
   const paired = parts.length % 2 === 1 ? parts : [...parts.slice(0, -2), parts.slice(-2).join('`')]
   return paired.map((part, i) => (i % 2 === 1 ? code(part) : escape(part))).join('')
