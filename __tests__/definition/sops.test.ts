@@ -5,7 +5,7 @@ import { afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { loadDefinitions, type LoadResult } from '../../src/definition/index.js'
+import { loadDefinitions, validateDefinition, type LoadResult } from '../../src/definition/index.js'
 import {
   formatGoFloat,
   normaliseLastModified,
@@ -346,6 +346,71 @@ describe('files made by the test helper', () => {
     expect(secretPaths).toContain('secrets.values.DATABASE_PORT')
     expect(secretPaths).not.toContain('name')
     expect(secretPaths).not.toContain('type')
+  })
+
+  it('never quotes a decrypted value in a validation message, whole or shortened', async () => {
+    // Every value decrypted is registered as a secret; a quote of its first 40 characters is
+    // not the registered value, so the runner's mask would not hide it.
+    const repoUrl = 'http://github.com/acme/very_private_internal_repository_name_x91'
+    const text = await sopsEncrypt(
+      {
+        name: 'Shared Config',
+        description: 'classified <payload> notes',
+        type: 'config',
+        gitops: {
+          vcsService: 'gitlabx',
+          repoUrl,
+          branch: 'main',
+          filePath: '/secrets/app.json',
+          selfHostedVcsId: 'bad id!'
+        },
+        secrets: { values: { LOG_LEVEL: 'debug-verbose' } }
+      },
+      { recipients: [key.recipient], rule: { unencrypted_regex: '^(name|type)$' } }
+    )
+    const result = await load({ 'c.yaml': text }, { identities: [key.identity] })
+    expect(errors(result)).toEqual([])
+    const doc = result.documents[0]!
+    const messages = validateDefinition(doc)
+      .diagnostics.filter((d) => d.severity === 'error')
+      .map((d) => d.message)
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^gitops\.repoUrl \(its decrypted value is not shown\) is not a repository URL Northflank accepts: .*Use https:\/\//
+        ),
+        expect.stringMatching(
+          /^gitops\.vcsService must be one of: bitbucket, .* \(its decrypted value is not shown\)$/
+        ),
+        expect.stringMatching(
+          /^description contains a character \(its decrypted value is not shown\), which is not allowed/
+        ),
+        expect.stringMatching(
+          /^gitops\.selfHostedVcsId \(its decrypted value is not shown\) is not a valid id/
+        )
+      ])
+    )
+    const all = messages.join('\n')
+    for (const piece of ['http://github', 'very_private', 'gitlab"', 'gitlabx', '"<"', 'bad id']) {
+      expect(all).not.toContain(piece)
+    }
+    // The same values in clear are quoted (they are not secret there).
+    ws.remove()
+    const clear = await load({
+      'p.yaml': [
+        'name: Shared Config',
+        'type: config',
+        'gitops:',
+        '  vcsService: gitlabx',
+        `  repoUrl: ${repoUrl}`,
+        '  branch: main',
+        '  filePath: /secrets/app.json',
+        ''
+      ].join('\n')
+    })
+    const plain = validateDefinition(clear.documents[0]!).diagnostics.map((d) => d.message)
+    expect(plain.join('\n')).toContain('"http://github.com/acme/very_private_inte…"')
+    expect(plain.join('\n')).toContain('(found "gitlabx"); did you mean "gitlab"?')
   })
 })
 

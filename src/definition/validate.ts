@@ -1,7 +1,9 @@
 // Validation: the generated schema validator (every violation, allErrors) plus the checks a
 // JSON Schema cannot express well. Messages say what is allowed and never quote anything
 // under `secrets`, except the fix for a scalar that would not be sent as written in a `config`
-// definition (settings, not secrets; see checkChangedScalars).
+// definition (settings, not secrets; see checkChangedScalars), nor any value decrypted from a
+// SOPS file (a secret wherever it is, and registered as one: a quoted prefix would escape the
+// runner's mask).
 import validateSchema, { type ValidationError } from './generated/validate-definition.js'
 import { deriveSecretId } from './identifier.js'
 import {
@@ -17,7 +19,7 @@ import {
 } from './internal.js'
 import type { GlobalSecretDefinition, SecretType } from './secret-definition.js'
 import type { ChangedScalar, Diagnostic, DocumentPath, ParsedDocument, Severity } from './types.js'
-import { isUnchecked } from './sops/state.js'
+import { isDecryptedSecret, isUnchecked } from './sops/state.js'
 import { withoutUserinfo } from '../northflank/redact.js'
 
 // Mirrors of schema.json (a test keeps them equal), for messages and the extra checks.
@@ -81,7 +83,7 @@ export function validateDefinition(
   const value = doc.value
 
   checkForbiddenKeys(value, report)
-  validateWithSchema(value, report)
+  validateWithSchema(value, report, (path) => path[0] === 'secrets' || isDecryptedSecret(doc, path))
   if (isPlainObject(value)) checkBeyondSchema(value, report, options)
   checkChangedScalars(doc, report)
 
@@ -223,7 +225,10 @@ function checkForbiddenKeys(root: unknown, report: Reporter): void {
   }
 }
 
-function validateWithSchema(value: unknown, report: Reporter): void {
+/** Whether a message may not show the value at a path (it is, or may be, a secret). */
+type Hidden = (path: DocumentPath) => boolean
+
+function validateWithSchema(value: unknown, report: Reporter, hidden: Hidden): void {
   let checked = value
   // gitops.repoUrl's pattern backtracks quadratically: a huge string is reported here and
   // replaced, for the schema run only, by a short valid one so the pattern never sees it.
@@ -246,7 +251,7 @@ function validateWithSchema(value: unknown, report: Reporter): void {
   if (validateSchema(checked)) return
   for (const error of validateSchema.errors ?? []) {
     const path = pointerToPath(error.instancePath, checked)
-    const message = describeError(error, path, valueAt(checked, path))
+    const message = describeError(error, path, valueAt(checked, path), hidden(path))
     if (error.keyword === 'required') report.add('error', path, 'key', message)
     else report.add('error', path, 'value', message)
   }
@@ -297,7 +302,15 @@ function kindOf(value: unknown): string {
   return typeof value
 }
 
-function describeError(error: ValidationError, path: DocumentPath, value: unknown): string {
+/** What stands in a message for a value it may not show: a value decrypted from a SOPS file. */
+const NOT_SHOWN = ' (its decrypted value is not shown)'
+
+function describeError(
+  error: ValidationError,
+  path: DocumentPath,
+  value: unknown,
+  hidden: boolean
+): string {
   const subject = path.length === 0 ? 'the definition' : formatPath(path)
   const field = path[path.length - 1]
   const underSecrets = path[0] === 'secrets'
@@ -321,10 +334,13 @@ function describeError(error: ValidationError, path: DocumentPath, value: unknow
       const allowed = (error.params.allowedValues as unknown[]) ?? []
       const list = allowed.map(String).join(', ')
       const shown =
-        typeof value === 'string' && !underSecrets
-          ? ` (found ${quote(withoutUserinfo(value))})`
-          : ''
-      const guess = typeof value === 'string' ? suggest(value, allowed.map(String)) : undefined
+        typeof value !== 'string' || underSecrets
+          ? ''
+          : hidden
+            ? NOT_SHOWN
+            : ` (found ${quote(withoutUserinfo(value))})`
+      const guess =
+        typeof value === 'string' && !hidden ? suggest(value, allowed.map(String)) : undefined
       return `${subject} must be one of: ${list}${shown}${guess ? `; did you mean "${guess}"?` : ''}`
     }
     case 'minLength':
@@ -336,17 +352,18 @@ function describeError(error: ValidationError, path: DocumentPath, value: unknow
       return `${subject} is ${long}; it ${error.message ?? 'has the wrong length'}`
     }
     case 'pattern':
-      if (typeof value === 'string' && !underSecrets) return describePattern(path, value)
+      if (typeof value === 'string' && !underSecrets) return describePattern(path, value, hidden)
       return `${subject} has a value that is not allowed`
     default:
       return `${subject} ${error.message ?? 'is invalid'}`
   }
 }
 
-function describePattern(path: DocumentPath, value: string): string {
+function describePattern(path: DocumentPath, value: string, hidden: boolean): string {
   const subject = formatPath(path)
   // A URL's user and password are a credential (`https://x-access-token:…@github.com/…`).
-  const shown = quote(withoutUserinfo(value))
+  // A decrypted value is not quoted at all: even a shortened quote is a prefix of a secret.
+  const shown = hidden ? NOT_SHOWN.trim() : quote(withoutUserinfo(value))
   switch (path.join('.')) {
     case 'name': {
       const bad = /[^a-zA-Z0-9\s-]/u.exec(value)?.[0]
@@ -364,7 +381,7 @@ function describePattern(path: DocumentPath, value: string): string {
       if (value === '') return 'description is empty; remove it or write some text'
       const bad = [...value].find((c) => !DESCRIPTION_ALLOWED.test(c))
       return (
-        `description contains ${quote(bad ?? '?')}, which is not allowed; ` +
+        `description contains ${hidden ? `a character${NOT_SHOWN}` : quote(bad ?? '?')}, which is not allowed; ` +
         `a description may hold ${DESCRIPTION_CHARS}`
       )
     }
@@ -512,7 +529,8 @@ const MAX_CHANGED_REPORTED = 50
  */
 function checkChangedScalars(doc: ParsedDocument, report: Reporter): void {
   const root = doc.value
-  // Values of a `config` definition are settings, not secrets: the fix may show them.
+  // Values of a `config` definition are settings, not secrets: the fix may show them, unless
+  // they were decrypted from a SOPS file.
   const showValues = isPlainObject(root) && root.type === 'config'
   const found = (doc.changedScalars ?? []).filter(
     (changed) =>
@@ -521,7 +539,8 @@ function checkChangedScalars(doc: ParsedDocument, report: Reporter): void {
       !report.hasError(changed.path)
   )
   for (const changed of found.slice(0, MAX_CHANGED_REPORTED)) {
-    report.add('error', changed.path, 'value', describeChangedScalar(changed, showValues))
+    const show = showValues && !isDecryptedSecret(doc, changed.path)
+    report.add('error', changed.path, 'value', describeChangedScalar(changed, show))
   }
   const more = found[MAX_CHANGED_REPORTED]
   if (more !== undefined) {

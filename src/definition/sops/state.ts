@@ -63,6 +63,17 @@ function valueAt(root: unknown, path: DocumentPath): unknown {
 const PUBLIC_TEXT_FIELDS = new Set(['name', 'type'])
 
 /**
+ * Whether the value at `path` (or above it) was decrypted from a SOPS file and is so a secret
+ * (see decryptedLeaves; `name` and `type` are public text): messages never quote it.
+ */
+export function isDecryptedSecret(doc: ParsedDocument, path: DocumentPath): boolean {
+  const sops = doc.sops
+  if (sops === undefined || !sops.decrypted) return false
+  if (path.length === 1 && PUBLIC_TEXT_FIELDS.has(path[0] as string)) return false
+  return sops.encrypted.some((encrypted) => startsWith(path, encrypted))
+}
+
+/**
  * Every decrypted value of a document, with its path: each is a secret, whatever the
  * definition's `type`, because its author encrypted it. `name` and `type` are left out: the
  * action shows the name (and the identifier derived from it) as the run's public text, and
