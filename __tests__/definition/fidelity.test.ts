@@ -102,6 +102,14 @@ describe('values whose text would change are errors at their value, with the fix
       'secrets.values.KEY has more digits than a number keeps exactly (integers beyond 2^53 = 9007199254740992 lose their last digits), so it would be sent rounded (12345678901234567890 would be sent as 12345678901234567000); put it in quotes to send it as written: KEY: "12345678901234567890"'
     ],
     [
+      '1e-400', // below the smallest double: not rounded, gone
+      'secrets.values.KEY is too small for a number to hold (it underflows to 0), so it would be sent as 0 (1e-400 would be sent as 0); put it in quotes to send it as written: KEY: "1e-400"'
+    ],
+    [
+      '-1E-400',
+      'secrets.values.KEY is too small for a number to hold (it underflows to 0), so it would be sent as 0 (-1E-400 would be sent as 0); put it in quotes to send it as written: KEY: "-1E-400"'
+    ],
+    [
       '-0',
       'secrets.values.KEY is a number, which is sent in its shortest form (no "+", trailing zeros, exponent or sign of -0) (-0 would be sent as 0); put it in quotes to send it as written: KEY: "-0", or KEY: 0 to send the number'
     ],
@@ -196,6 +204,19 @@ describe('values whose text would change are errors at their value, with the fix
             `\\(${written.replace(/[.+]/g, '\\$&')} would be sent as ${as.replace(/[.+]/g, '\\$&')}\\); put it in quotes to send it as written: "KEY": "${written.replace(/[.+]/g, '\\$&')}"`
           )
         )
+      })
+    ])
+  })
+
+  it('says a JSON number that underflows is sent as 0, not that it is rounded', async () => {
+    const { result } = await jsonValue('1E-400')
+    expect(result?.definition).toBeUndefined()
+    expect(result?.diagnostics).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        line: 5,
+        message:
+          'secrets.values.KEY is too small for a number to hold (it underflows to 0), so it would be sent as 0 (1E-400 would be sent as 0); put it in quotes to send it as written: "KEY": "1E-400"'
       })
     ])
   })

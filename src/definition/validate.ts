@@ -591,11 +591,14 @@ function describeChangedScalar(changed: ChangedScalar, showValue: boolean): stri
       ? 'is read as a hexadecimal or octal number, so it would be sent in decimal'
       : /^[-+]?0\d/.test(text)
         ? 'has a leading zero, which a number drops'
-        : !exact
-          ? 'has more digits than a number keeps exactly (integers beyond 2^53 = ' +
-            '9007199254740992 lose their last digits), so it would be sent rounded'
-          : 'is a number, which is sent in its shortest form (no "+", trailing zeros, exponent ' +
-            'or sign of -0)'
+        : value === 0 && !exact
+          ? // 1E-400: not a rounding of its last digits, the whole value is lost.
+            'is too small for a number to hold (it underflows to 0), so it would be sent as 0'
+          : !exact
+            ? 'has more digits than a number keeps exactly (integers beyond 2^53 = ' +
+              '9007199254740992 lose their last digits), so it would be sent rounded'
+            : 'is a number, which is sent in its shortest form (no "+", trailing zeros, exponent ' +
+              'or sign of -0)'
   if (!showValue) {
     return (
       `${subject} ${problem}; put the value in quotes, exactly as the file writes it: ` +
