@@ -101,7 +101,17 @@ describe('SOPS files (bundled action)', () => {
       .filter((r) => r.method === 'POST')
       .map((r) => r.body as Record<string, unknown>)
     expect(bodies).toHaveLength(3)
-    expect(bodies).toEqual(expect.arrayContaining([DEFINITION, CONFIG]))
+    // Values under secrets are sent as the text sops authenticated (its MAC does not cover
+    // type: tags), so the number ACCOUNT is sent as its text.
+    expect(bodies).toEqual(
+      expect.arrayContaining([
+        {
+          ...DEFINITION,
+          secrets: { values: { ...DEFINITION.secrets.values, ACCOUNT: '48151623' } }
+        },
+        CONFIG
+      ])
+    )
     for (const request of api.requests) {
       expect(request.rawBody).not.toMatch(/sops|lastmodified|ENC\[|age1/)
     }
@@ -280,6 +290,73 @@ describe('SOPS files (bundled action)', () => {
     expect(result.stdout.indexOf('::add-mask::not <allowed>')).toBeLessThan(
       result.stdout.indexOf('::error')
     )
+  })
+
+  it('never shows a decrypted value: not shortened in a message, not escaped in the summary', async () => {
+    // The value is masked whole; a 40-character quote of it, or its `_` written `&#95;` in the
+    // summary, would not match the mask.
+    const repoUrl = 'http://github.com/acme/very_private_internal_repository_name_x91'
+    const text = await sopsEncrypt(
+      {
+        name: 'Shared Config',
+        type: 'config',
+        gitops: { vcsService: 'github', repoUrl, branch: 'main', filePath: '/secrets/app.json' },
+        secrets: { values: { LOG_LEVEL: 'debug-verbose' } }
+      },
+      { recipients: [key.recipient], rule: { unencrypted_regex: '^(name|type)$' } }
+    )
+    const result = await run(
+      { 'secrets/c.yaml': text },
+      { 'dry-run': 'true', 'api-token': '', 'sops-age-key': key.identity }
+    )
+    expect(result.code).toBe(1)
+    expect(masksOf(result)).toContain(repoUrl)
+    expect(errorsOf(result)).toEqual([
+      expect.objectContaining({
+        line: lineOf(text, 'repoUrl: ENC['),
+        message: expect.stringMatching(
+          /^gitops\.repoUrl \(its decrypted value is not shown\) is not a repository URL Northflank accepts/
+        )
+      })
+    ])
+    const decoded = result.summary.replace(/&#(\d+);/g, (_, n: string) =>
+      String.fromCodePoint(Number(n))
+    )
+    for (const shown of [result.everything, decoded]) {
+      expect(shown).not.toContain('very_private')
+      expect(shown).not.toContain('acme/very')
+    }
+    expect(result.summary).not.toContain('very&#95;private')
+    expect(decoded).toContain('gitops.repoUrl (its decrypted value is not shown)')
+  })
+
+  it('a type: tag changed by hand passes the MAC, and the authenticated text is sent', async () => {
+    const card = await sopsEncrypt(
+      {
+        name: 'Card Vault',
+        type: 'secret',
+        secrets: { values: { CARD: '4111111111111111', FLAG: 'True' } }
+      },
+      { recipients: [key.recipient], rule: { encrypted_regex: '^(values|files)$' } }
+    )
+    const tampered = card
+      .split('\n')
+      .map((l) =>
+        /^\s+CARD:/.test(l)
+          ? l.replace('type:str]', 'type:int]')
+          : /^\s+FLAG:/.test(l)
+            ? l.replace('type:str]', 'type:bool]')
+            : l
+      )
+      .join('\n')
+    expect(tampered.match(/type:(int|bool)\]/g)).toHaveLength(2)
+    const result = await run({ 'secrets/card.yaml': tampered }, { 'sops-age-key': key.identity })
+    expect(result.code).toBe(0)
+    const posts = api.requests.filter((r) => r.method === 'POST')
+    expect(posts.map((r) => (r.body as { secrets?: unknown }).secrets)).toEqual([
+      { values: { CARD: '4111111111111111', FLAG: 'True' } }
+    ])
+    expect(result.everything).not.toContain('4111111111111111')
   })
 
   it('a run that would send, with a SOPS file and no key, is an input error naming sops-age-key', async () => {

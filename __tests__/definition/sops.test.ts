@@ -44,6 +44,24 @@ const DEFINITION = {
   }
 }
 const VALUES_ONLY = { encrypted_regex: '^(values|files)$' }
+/**
+ * DEFINITION as sent after a round trip: under `secrets` each value is the text sops
+ * authenticated (its MAC covers the text, not the `type:` tag), booleans as sops writes them.
+ */
+const SENT = {
+  ...DEFINITION,
+  secrets: {
+    ...DEFINITION.secrets,
+    values: { ...DEFINITION.secrets.values, DATABASE_PORT: '5432', RATIO: '0.25', ENABLED: 'True' }
+  }
+}
+const EMPTY_WARNING = expect.objectContaining({
+  severity: 'warning',
+  path: 'secrets.values.EMPTY',
+  message: expect.stringContaining(
+    'secrets.values.EMPTY is empty, and sops leaves an empty value in clear and outside its MAC'
+  )
+})
 
 let ws: Workspace
 afterEach(() => ws?.remove())
@@ -149,7 +167,7 @@ describe('files made by the test helper', () => {
           const result = await load({ [file]: text }, { identities: [key.identity] })
           const label = JSON.stringify({ rule, macOnlyEncrypted, format })
           expect([label, errors(result)]).toEqual([label, []])
-          expect([label, result.documents[0]?.value]).toEqual([label, DEFINITION])
+          expect([label, result.documents[0]?.value]).toEqual([label, SENT])
           ws.remove()
         }
       }
@@ -259,6 +277,7 @@ describe('files made by the test helper', () => {
     expect(dry.documents[0]!.sops).toMatchObject({ decrypted: false })
     expect(dry.documents[0]!.value).not.toHaveProperty('sops')
     expect(dry.diagnostics).toEqual([
+      EMPTY_WARNING,
       expect.objectContaining({
         severity: 'notice',
         file: 'd.yaml',
@@ -338,7 +357,8 @@ describe('files made by the test helper', () => {
       expect.objectContaining({
         severity: 'warning',
         message: expect.stringContaining('name, type, description are encrypted in this SOPS file')
-      })
+      }),
+      EMPTY_WARNING
     ])
     // Every decrypted value is a secret but name and type, which the run shows as public text.
     const secretPaths = decryptedLeaves(doc).map((leaf) => leaf.path.join('.'))
@@ -346,6 +366,78 @@ describe('files made by the test helper', () => {
     expect(secretPaths).toContain('secrets.values.DATABASE_PORT')
     expect(secretPaths).not.toContain('name')
     expect(secretPaths).not.toContain('type')
+  })
+
+  it('sends a value under secrets as the text sops authenticated, whatever its type: tag says', async () => {
+    // The MAC covers the text of a value, not its `type:` tag: a tag changed by hand passes the
+    // MAC, and must not turn the author's strings into a number or a boolean.
+    const text = await sopsEncrypt(
+      {
+        name: 'Card Vault',
+        type: 'secret',
+        secrets: {
+          values: { CARD: '4111111111111111', FLAG: 'True', BIG: '1234567890123456789' }
+        }
+      },
+      { recipients: [key.recipient], rule: VALUES_ONLY }
+    )
+    const retag = (name: string, type: string) => (line: string) =>
+      line.trimStart().startsWith(`${name}:`) ? line.replace('type:str]', `type:${type}]`) : line
+    const tampered = text
+      .split('\n')
+      .map(retag('CARD', 'int'))
+      .map(retag('FLAG', 'bool'))
+      .map(retag('BIG', 'int'))
+      .join('\n')
+    expect(tampered.match(/type:(int|bool)\]/g)).toHaveLength(3)
+    const result = await load({ 't.yaml': tampered }, { identities: [key.identity] })
+    expect(result.diagnostics).toEqual([])
+    expect(result.documents[0]?.value).toEqual({
+      name: 'Card Vault',
+      type: 'secret',
+      secrets: {
+        values: { CARD: '4111111111111111', FLAG: 'True', BIG: '1234567890123456789' }
+      }
+    })
+  })
+
+  it('warns at an empty value the rules would encrypt: sops leaves it outside the MAC', async () => {
+    const text = await sopsEncrypt(
+      { name: 'Card Vault', type: 'secret', secrets: { values: { CARD: '4111111111111111' } } },
+      { recipients: [key.recipient], rule: VALUES_ONLY }
+    )
+    // Added by hand, without sops: the MAC still matches (sops hashes nothing for them).
+    const injected = text.replace(
+      /^(\s+)values:\n/m,
+      (all, indent: string) => `${all}${indent}    INJECTED: ""\n${indent}    NULLED: null\n`
+    )
+    expect(injected).not.toBe(text)
+    for (const identities of [[key.identity], []]) {
+      const result = await load({ 'e.yaml': injected }, { identities, dryRun: true })
+      expect(errors(result)).toEqual([])
+      const warnings = result.diagnostics.filter((d) => d.severity === 'warning')
+      const outside = 'is empty, and sops leaves an empty value in clear and outside its MAC'
+      expect(warnings.map((d) => [d.path, d.line, d.message])).toEqual([
+        [
+          'secrets.values.INJECTED',
+          lineOf(injected, 'INJECTED'),
+          expect.stringMatching(`^secrets\\.values\\.INJECTED ${outside}`)
+        ],
+        [
+          'secrets.values.NULLED',
+          lineOf(injected, 'NULLED'),
+          expect.stringMatching(`^secrets\\.values\\.NULLED ${outside}`)
+        ]
+      ])
+      ws.remove()
+    }
+    // An empty value the rules leave in clear is no concern of sops's: no warning.
+    const clear = await sopsEncrypt(
+      { name: 'Card Vault', type: 'secret', description: '', secrets: { values: { A: 'abcdef' } } },
+      { recipients: [key.recipient], rule: VALUES_ONLY }
+    )
+    const plain = await load({ 'c.yaml': clear }, { identities: [key.identity] })
+    expect(plain.diagnostics).toEqual([])
   })
 
   it('never quotes a decrypted value in a validation message, whole or shortened', async () => {

@@ -39,9 +39,14 @@ export type TypedPlaintext =
 
 /**
  * Reads a decrypted plaintext by the `type:` of its ENC[…] value, as sops does (strconv.Atoi,
- * ParseFloat, ParseBool). `macText` is what sops hashes for the typed value.
+ * ParseFloat, ParseBool). `macText` is what sops hashes for the typed value. With `asText` the
+ * caller sends `macText`, not the number, so an integer beyond 2^53 is no reason to refuse it.
  */
-export function readTyped(plaintext: string, type: string): TypedPlaintext {
+export function readTyped(
+  plaintext: string,
+  type: string,
+  options: { asText?: boolean } = {}
+): TypedPlaintext {
   switch (type) {
     case 'str':
       return { ok: true, value: plaintext, macText: plaintext }
@@ -52,7 +57,7 @@ export function readTyped(plaintext: string, type: string): TypedPlaintext {
         return { ok: false, reason: 'the integer is out of the 64-bit range sops allows' }
       }
       const value = Number(big)
-      if (!Number.isSafeInteger(value)) {
+      if (!Number.isSafeInteger(value) && options.asText !== true) {
         return {
           ok: false,
           reason:

@@ -182,6 +182,17 @@ async function openOne(
       )
     )
   }
+  for (const path of emptyValues(root)) {
+    if (!shouldBeEncrypted(path, metadata.rules)) continue
+    diagnostics.push(
+      at(
+        doc,
+        'warning',
+        path,
+        `${formatPath(path)} is empty, and sops leaves an empty value in clear and outside its MAC, so nothing verifies it: it may have been added without sops. It is sent as written; remove it if it is not meant to be there, or give it a value with sops edit, which encrypts it and covers it by the MAC`
+      )
+    )
+  }
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics }
 
   const paths = encrypted.map((leaf) => leaf.path)
@@ -252,7 +263,12 @@ function decryptDocument(
       )
       continue
     }
-    const typed = readTyped(text, parsed.type)
+    // The MAC covers the text sops's ToBytes gives a value, never its `type:` tag: anyone can
+    // turn `type:str` into `type:int` on `4111111111111111` and the MAC still matches. Under
+    // `secrets` (environment variables: text) a value is therefore sent as that authenticated
+    // text, whatever its tag says; elsewhere the schema refuses a type the field cannot hold.
+    const asText = leaf.path[0] === 'secrets'
+    const typed = readTyped(text, parsed.type, { asText })
     if (!typed.ok) {
       diagnostics.push(
         at(
@@ -264,7 +280,7 @@ function decryptDocument(
       )
       continue
     }
-    plain.set(leaf.path, typed.value)
+    plain.set(leaf.path, asText ? typed.macText : typed.value)
     macInputs.push({ text: typed.macText, encrypted: true })
   }
   if (diagnostics.length > 0) return { diagnostics }
@@ -283,7 +299,7 @@ function decryptDocument(
         doc,
         'error',
         undefined,
-        'the SOPS MAC does not match this file: a value, a key or a clear field (such as name) was changed, added or removed after sops encrypted it. Nothing is sent. Make changes with sops edit, which updates the MAC, or restore the file from history.'
+        'the SOPS MAC does not match this file: a value, encrypted or in clear (such as name), was changed, added, removed or moved to another place in the file after sops encrypted it. Nothing is sent. Make changes with sops edit, which updates the MAC, or restore the file from history. (The MAC covers every non-empty value in file order; it does not cover the names of clear keys, type: tags or empty values.)'
       )
     )
     return { diagnostics }
@@ -295,6 +311,27 @@ function decryptDocument(
     document: { ...withoutMetadata(doc), value, sops: { encrypted: paths, decrypted: true } },
     diagnostics
   }
+}
+
+/**
+ * Empty strings and nulls (the top-level `sops` key left out): sops encrypts neither and hashes
+ * nothing for them, so the MAC cannot tell whether they were there when it was computed.
+ */
+function emptyValues(root: PlainObject): DocumentPath[] {
+  const found: DocumentPath[] = []
+  const visit = (value: unknown, path: DocumentPath, depth: number): void => {
+    if (depth > 64) return
+    if (value === '' || value === null) found.push(path)
+    else if (Array.isArray(value)) value.forEach((item, i) => visit(item, [...path, i], depth + 1))
+    else if (isPlainObject(value)) {
+      for (const key of Object.keys(value)) {
+        if (path.length === 0 && key === METADATA_KEY) continue
+        visit(value[key], [...path, key], depth + 1)
+      }
+    }
+  }
+  visit(root, [], 0)
+  return found
 }
 
 /** The form checks that need no key: every value the rules encrypt must be an ENC[…] value. */
