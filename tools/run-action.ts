@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { encodedForms } from '../src/report/runner-forms.js'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 export const BUNDLE = path.join(ROOT, 'dist', 'index.js')
@@ -25,8 +26,12 @@ export interface ActionRun {
   signal: NodeJS.Signals | null
   /** Raw stdout, as the action wrote it (::add-mask:: lines included, nothing masked). */
   stdout: string
-  /** The step log as the runner shows it: masked, no ::add-mask:: lines. */
+  /**
+   * The step log as the runner shows it: stdout and stderr in the order they arrived, both
+   * through the command processor and masked, no ::add-mask:: lines.
+   */
   log: string
+  /** Raw stderr, as the action wrote it (nothing masked). */
   stderr: string
   /** Step outputs the runner keeps: one that contains a masked string is dropped. */
   outputs: Record<string, string>
@@ -43,7 +48,8 @@ export interface ActionRun {
   masks: string[]
   /**
    * The run's public text that a registered mask would garble (repository, commit, links,
-   * names, identifiers and files of the results) and outputs the runner dropped.
+   * names, identifiers, files, keys and changed paths of the results, every line of the
+   * summary, text and markup) and outputs the runner dropped.
    */
   maskProblems: string[]
   /**
@@ -80,49 +86,6 @@ export interface RunOptions {
 // ValueEncoders, JobExtension). This is the only place that knows it: every test
 // that runs the bundle reads the log, annotations, summary and outputs through it.
 // ---------------------------------------------------------------------------
-
-/** The encoded forms the runner registers beside every masked value (HostContext). */
-function encodedForms(value: string): string[] {
-  const bytes = Buffer.from(value, 'utf8')
-  const base64 = (shift: number): string =>
-    (bytes.length > shift ? bytes.subarray(shift) : bytes).toString('base64')
-  const powerShellSection = (post: boolean): string => {
-    if (!value.includes('&')) return ''
-    let section: string
-    if (value.includes('&+')) {
-      const at = value.indexOf('&+') + 2
-      section = post ? (value.length > at + 1 ? value.slice(at + 1) : '') : value.slice(0, at)
-    } else {
-      const at = value.lastIndexOf('&') + 1
-      section = post ? value.slice(at) : value.slice(0, at)
-    }
-    return section.length >= 6 ? section : ''
-  }
-  return [
-    base64(0),
-    base64(1),
-    base64(2),
-    value.replace(/"/g, '\\"'), // CommandLineArgumentEscape
-    value.replace(/'/g, "''"), // ExpressionStringEscape
-    JSON.stringify(value).slice(1, -1), // JsonStringEscape
-    // UriDataEscape (Uri.EscapeDataString keeps only RFC 3986 unreserved characters)
-    encodeURIComponent(value).replace(
-      /[!'()*]/g,
-      (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`
-    ),
-    value.replace(/[<>"'&]/g, (c) => XML_ESCAPES[c]!), // XmlDataEscape
-    value.length > 8 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : '',
-    powerShellSection(false),
-    powerShellSection(true)
-  ].filter((form) => form !== '')
-}
-const XML_ESCAPES: Record<string, string> = {
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&apos;',
-  '&': '&amp;'
-}
 
 /** The runner's SecretMasker: every occurrence of every registered string becomes `***`. */
 export class RunnerMasker {
@@ -307,8 +270,24 @@ export interface RunnerView {
   masker: RunnerMasker
 }
 
+/** A piece of the child's output as it arrived, and from which stream. */
+export interface OutputChunk {
+  stream: 'stdout' | 'stderr'
+  text: string
+}
+
 /** Feeds the action's stdout through the runner's command processor, line by line. */
 export function processStdout(stdout: string): RunnerView {
+  return processOutput([{ stream: 'stdout', text: stdout }])
+}
+
+/**
+ * Feeds stdout and stderr, in the order they arrived, through the runner's command processor.
+ * The runner gives each stream its own OutputManager (its own lines) but one
+ * ActionCommandManager and one masker (NodeScriptActionHandler): a command on stderr is a
+ * command, a mask registered on one stream masks the other, and both show in the step's log.
+ */
+export function processOutput(chunks: readonly OutputChunk[]): RunnerView {
   const masker = new RunnerMasker()
   const view: RunnerView = {
     log: [],
@@ -319,10 +298,7 @@ export function processStdout(stdout: string): RunnerView {
   }
   const commands = new Set(RUNNER_COMMANDS)
   let stopToken: string | undefined
-  // The runner reads stdout with StreamReader.ReadLine: \r\n, \r and \n all end a line.
-  const lines = stdout.split(/\r\n|\r|\n/)
-  if (lines.at(-1) === '') lines.pop()
-  for (const line of lines) {
+  const processLine = (line: string): void => {
     const command = parseRunnerCommand(line, commands)
     if (command && stopToken !== undefined) {
       if (command.name.toLowerCase() === stopToken.toLowerCase()) {
@@ -331,11 +307,11 @@ export function processStdout(stdout: string): RunnerView {
         view.commands.push(command)
       }
       view.log.push(masker.mask(line))
-      continue
+      return
     }
     if (!command) {
       view.log.push(masker.mask(line))
-      continue
+      return
     }
     view.commands.push(command)
     switch (command.name) {
@@ -372,6 +348,22 @@ export function processStdout(stdout: string): RunnerView {
         view.log.push(masker.mask(line))
     }
   }
+  // The runner reads each stream with StreamReader.ReadLine: \r\n, \r and \n all end a line;
+  // a line is processed once it is complete (or the stream ends).
+  const pending = { stdout: '', stderr: '' }
+  for (const chunk of chunks) {
+    const lines = (pending[chunk.stream] + chunk.text).split(/\r\n|\r|\n/)
+    pending[chunk.stream] = lines.pop()!
+    // A \r at a chunk's end may be the first half of \r\n: keep it for the next chunk.
+    if (pending[chunk.stream] === '' && chunk.text.endsWith('\r')) {
+      pending[chunk.stream] = lines.pop()! + '\r'
+    }
+    for (const line of lines) processLine(line)
+  }
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const rest = pending[stream].replace(/\r$/, '')
+    if (pending[stream] !== '') processLine(rest)
+  }
   view.commandsStopped = stopToken !== undefined
   return view
 }
@@ -405,6 +397,8 @@ export interface RawRun {
   signal: NodeJS.Signals | null
   stdout: string
   stderr: string
+  /** stdout and stderr as they arrived, interleaved (what the runner's log is made of). */
+  chunks: OutputChunk[]
   /** The GITHUB_OUTPUT file's content. */
   outputText: string
   /** The GITHUB_STEP_SUMMARY file's content. */
@@ -462,8 +456,15 @@ export async function spawnLikeRunner(
   })
   let stdout = ''
   let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  const chunks: OutputChunk[] = []
+  child.stdout.setEncoding('utf8').on('data', (text: string) => {
+    stdout += text
+    chunks.push({ stream: 'stdout', text })
+  })
+  child.stderr.setEncoding('utf8').on('data', (text: string) => {
+    stderr += text
+    chunks.push({ stream: 'stderr', text })
+  })
   let ended = started
   child.once('exit', () => (ended = process.hrtime.bigint()))
   const killer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 60_000)
@@ -479,6 +480,7 @@ export async function spawnLikeRunner(
       signal,
       stdout,
       stderr,
+      chunks,
       outputText: readFileSync(outputFile, 'utf8'),
       summary: readFileSync(summaryFile, 'utf8'),
       elapsedMs: Number(ended - started) / 1e6
@@ -494,19 +496,16 @@ export async function runAction(
   inputs: Record<string, string>,
   options: RunOptions = {}
 ): Promise<ActionRun> {
-  const { code, signal, stdout, stderr, outputText, summary, elapsedMs } = await spawnLikeRunner(
-    options.script ?? BUNDLE,
-    inputs,
-    {
+  const { code, signal, stdout, stderr, chunks, outputText, summary, elapsedMs } =
+    await spawnLikeRunner(options.script ?? BUNDLE, inputs, {
       workspace: options.workspace ?? ROOT,
       env: options.env,
       debug: options.debug ?? true,
       node: options.node,
       nodeArgs: options.nodeArgs,
       killAfterMs: options.killAfterMs
-    }
-  )
-  const view = processStdout(stdout)
+    })
+  const view = processOutput(chunks)
   const masker = view.masker
   const rawOutputs = parseOutputs(outputText)
   const outputs: Record<string, string> = {}
@@ -530,7 +529,17 @@ export async function runAction(
     ...droppedOutputs.map((name) => `output "${name}" dropped: it contains a masked string`),
     ...publicText(options.env, rawOutputs)
       .filter((text) => masker.hides(text))
-      .map((text) => `public text ${JSON.stringify(text)} is garbled by a mask`)
+      .map((text) => `public text ${JSON.stringify(text)} is garbled by a mask`),
+    // The action never writes a secret into the summary (it redacts what it quotes), so any
+    // line a mask changes is garbled: its text, or its markup (`<***>` for a value `code`).
+    ...summary
+      .split('\n')
+      .map((line, index) => ({ line, index }))
+      .filter(({ line }) => masker.hides(line))
+      .map(
+        ({ line, index }) =>
+          `summary line ${index + 1} is garbled by a mask: ${JSON.stringify(clipped(masker.mask(line)))}`
+      )
   ]
   const run: ActionRun = {
     code,
@@ -558,6 +567,10 @@ export async function runAction(
   return run
 }
 
+function clipped(text: string, max = 200): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text
+}
+
 /**
  * Text a person must be able to read in every run: the run's repository, commit and links, and
  * the names, identifiers and files the action reports (from the unmasked `results` output).
@@ -577,8 +590,12 @@ function publicText(
   try {
     const results = JSON.parse(rawOutputs.results ?? '[]') as Record<string, unknown>[]
     for (const result of results) {
-      for (const key of ['name', 'id', 'file', 'outcome']) {
-        if (typeof result[key] === 'string') texts.push(result[key])
+      // Every key the output writes, and the values that name things (the changed paths too).
+      for (const [key, value] of Object.entries(result)) {
+        texts.push(key)
+        if (key === 'changes' && Array.isArray(value)) {
+          texts.push(...value.filter((c): c is string => typeof c === 'string'))
+        } else if (key !== 'error' && typeof value === 'string') texts.push(value)
       }
     }
   } catch {

@@ -1,6 +1,6 @@
 // The runner emulation itself: masks, encoded forms, command parsing, dropped outputs.
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { RunnerMasker, processStdout, runAction } from '../../tools/run-action.js'
+import { RunnerMasker, processOutput, processStdout, runAction } from '../../tools/run-action.js'
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js'
 
 describe('RunnerMasker', () => {
@@ -72,9 +72,71 @@ describe('processStdout', () => {
   })
 })
 
+describe('processOutput (stdout and stderr, as the runner reads both)', () => {
+  it('parses commands on stderr and shares one masker with stdout, in arrival order', () => {
+    const view = processOutput([
+      { stream: 'stdout', text: 'out hunter22-x before\n' },
+      { stream: 'stderr', text: '::add-mask::hunter22-x\nerr hunter22-x' },
+      { stream: 'stdout', text: 'out hunter22-x after\n' },
+      { stream: 'stderr', text: ' tail\n::error file=e.yaml::from stderr hunter22-x\n' }
+    ])
+    expect(view.log).toEqual([
+      'out hunter22-x before',
+      'out *** after',
+      'err *** tail',
+      '::error file=e.yaml::from stderr ***'
+    ])
+    expect(view.annotations).toEqual([
+      { level: 'error', message: 'from stderr ***', file: 'e.yaml' }
+    ])
+  })
+
+  it('keeps a \\r\\n split across chunks as one line end', () => {
+    const view = processOutput([
+      { stream: 'stderr', text: 'one\r' },
+      { stream: 'stderr', text: '\ntwo' }
+    ])
+    expect(view.log).toEqual(['one', 'two'])
+  })
+})
+
 describe('runAction', () => {
   let ws: Workspace | undefined
   afterEach(() => ws?.remove())
+
+  it('puts stderr through the command parser and masker, into the log', async () => {
+    ws = makeWorkspace({
+      'fake.mjs': [
+        "console.error('::add-mask::stderr-secret-1')",
+        "console.log('stdout sees stderr-secret-1')",
+        "console.error('::warning::stderr sees stderr-secret-1')"
+      ].join('\n')
+    })
+    const run = await runAction({}, { workspace: ws.dir, script: `${ws.dir}/fake.mjs` })
+    expect(run.masks).toEqual(['stderr-secret-1'])
+    expect(run.log).toContain('stdout sees ***')
+    expect(run.log).not.toContain('stderr-secret-1')
+    expect(run.annotations).toEqual([{ level: 'warning', message: 'stderr sees ***' }])
+    expect(run.everything).not.toContain('stderr-secret-1')
+  })
+
+  it('reports a summary whose text or markup a mask garbles', async () => {
+    ws = makeWorkspace({
+      'fake.mjs': [
+        "import { appendFileSync, writeFileSync } from 'node:fs'",
+        "console.log('::add-mask::code')",
+        "appendFileSync(process.env.GITHUB_OUTPUT, 'ok<<EOF\\nfine\\nEOF\\n')",
+        "writeFileSync(process.env.GITHUB_STEP_SUMMARY, '<p>fine</p>\\n<td><code>acme/platform-config</code></td>\\n')"
+      ].join('\n')
+    })
+    const script = `${ws.dir}/fake.mjs`
+    const run = await runAction({}, { workspace: ws.dir, script, allowMaskProblems: true })
+    expect(run.summary).toBe('<p>fine</p>\n<td><***>acme/platform-config</***></td>\n')
+    expect(run.maskProblems).toEqual([
+      'summary line 2 is garbled by a mask: "<td><***>acme/platform-config</***></td>"'
+    ])
+    await expect(runAction({}, { workspace: ws.dir, script })).rejects.toThrow(/summary line 2/)
+  })
 
   it('drops an output that contains a masked string and refuses garbled public text', async () => {
     ws = makeWorkspace({
