@@ -6,6 +6,7 @@ import path from 'node:path'
 import { useStandIn } from './helpers/stand-in.js'
 import { ROOT, RUN_FACTS, runAction } from '../tools/run-action.js'
 import { makeWorkspace, type Workspace } from './helpers/workspace.js'
+import { VOCABULARY } from '../src/report/mask.js'
 
 const TOKEN = 'nf-token-masking-8c1d'
 
@@ -150,5 +151,96 @@ describe('masking through the bundle', () => {
       'results'
     ])
     expect(run.outputs.response).not.toMatch(/987654321|MIIBszCCAVmgAwIBAg/)
+  })
+
+  const dryRunOf = (value: string) => {
+    ws = makeWorkspace({
+      'secrets/db.yaml': `name: database\ntype: secret\nsecrets:\n  values:\n    PASSWORD: ${JSON.stringify(value)}\n`
+    })
+    // runAction throws when a mask garbles public text or the summary, or drops an output.
+    return runAction({ file: 'secrets/*.yaml', 'dry-run': 'true' }, { workspace: ws.dir })
+  }
+
+  it('does not register a value whose part after & the runner would mask in a file name', async () => {
+    const run = await dryRunOf('Tr0ub4dor&secret')
+    expect(run.code).toBe(0)
+    expect(run.masks).toEqual([])
+    expect(JSON.parse(run.outputs.results!)).toEqual([
+      { name: 'database', id: 'database', outcome: 'validated', file: 'secrets/db.yaml' }
+    ])
+    expect(run.log).toMatch(/^validated database \(database\) from secrets\/db\.yaml$/m)
+    expect(run.summary).toContain('<h2>Northflank global secrets (dry run)</h2>')
+    const notMasked = run.annotations.filter((a) => a.title === 'Secret value not masked')
+    expect(notMasked).toHaveLength(1)
+    expect(notMasked[0]!.message).toContain(
+      'The value of secrets.values.PASSWORD in "database" (secrets/db.yaml) is not masked in the log: the runner would also mask the part after its last & (not shown here)'
+    )
+    expect(run.stdout).not.toContain('Tr0ub4dor')
+  })
+
+  it.each(['code', 'file', 'strong', 'table', 'changes'])(
+    'does not register %j, a word of the summary markup or a key of results',
+    async (value) => {
+      const run = await dryRunOf(value)
+      expect(run.code).toBe(0)
+      expect(run.masks).toEqual([])
+      expect(run.droppedOutputs).toEqual([])
+      expect(run.summary).toContain('<td><code>secrets/db.yaml</code></td></tr></table>')
+    }
+  )
+
+  it('keeps a key that contains another value of the definition readable in a plan', async () => {
+    const api = standIn()
+    api.seed({
+      name: 'Billing DB',
+      type: 'secret',
+      secrets: { values: { db_user: 'admin', admin_password: 'old-pass-123456' } }
+    })
+    ws = makeWorkspace({
+      'secrets/billing.yaml':
+        'name: Billing DB\ntype: secret\nsecrets:\n  values:\n    db_user: admin\n    admin_password: new-pass-654321\n'
+    })
+    const run = await runAction(
+      { file: 'secrets/*.yaml', plan: 'true', 'api-url': api.url, 'api-token': TOKEN },
+      { workspace: ws.dir }
+    )
+    expect(run.code).toBe(0)
+    expect(run.droppedOutputs).toEqual([])
+    expect(JSON.parse(run.outputs.results!)[0].changes).toEqual(['~ secrets.values.admin_password'])
+    expect(run.log).toMatch(/^ +~ secrets\.values\.admin_password$/m)
+    expect(run.masks).toEqual(expect.arrayContaining([TOKEN, 'new-pass-654321', 'old-pass-123456']))
+    expect(run.masks).not.toContain('admin')
+    expect(run.everything).not.toMatch(/new-pass-654321|old-pass-123456/)
+  })
+
+  it('knows every key of results and every word of the summary markup a run writes', async () => {
+    // A plan over the examples against stored secrets that differ: every column, the changes
+    // legend, links and entities. A new key or tag missing from VOCABULARY fails here.
+    const api = standIn()
+    api.seed({ name: 'App Config', type: 'config', secrets: { values: { OLD: 'x' } } })
+    const run = await runAction(
+      {
+        file: 'examples/secrets/app-config.yaml\nexamples/secrets/feature-flags.json',
+        plan: 'true',
+        'api-url': api.url,
+        'api-token': TOKEN
+      },
+      { workspace: ROOT }
+    )
+    expect(run.code).toBe(0)
+    const results = JSON.parse(run.outputs.results!) as Record<string, unknown>[]
+    const keys = new Set(results.flatMap((r) => Object.keys(r)))
+    expect(keys).toEqual(new Set(['name', 'id', 'outcome', 'file', 'changes']))
+    const markup = new Set<string>()
+    for (const [, tag, attributes] of run.summary.matchAll(/<\/?([a-z0-9]+)([^>]*)>/g)) {
+      markup.add(tag!)
+      for (const [, name] of attributes!.matchAll(/([a-z-]+)=/g)) markup.add(name!)
+    }
+    for (const [, entity] of run.summary.matchAll(/&([a-z]+);/g)) markup.add(entity!)
+    expect(markup.has('table') && markup.has('code') && markup.has('href')).toBe(true)
+    const missing = [...keys, ...markup, ...Object.keys(run.outputs)].filter(
+      (word) => !VOCABULARY.includes(word)
+    )
+    expect(missing).toEqual([])
   })
 })

@@ -9,13 +9,15 @@ import {
   registerDefinitionSecrets,
   registerRunSecrets,
   registerSecret,
+  registerStoredSecrets,
   registeredSecrets,
   resetMaskingForTests,
   secretLeaves,
   secretStrings
 } from '../../src/report/mask.js'
 import { parseDefinitionText } from '../../src/definition/index.js'
-import { processStdout } from '../../tools/run-action.js'
+import { RunnerMasker, processStdout } from '../../tools/run-action.js'
+import { runnerForms } from '../../src/report/runner-forms.js'
 
 let written = ''
 beforeEach(() => {
@@ -122,6 +124,129 @@ describe('registerSecret', () => {
     }
     expect(masks()).toEqual([])
     expect(registerSecret('payments-service-key')).toBe('masked')
+  })
+})
+
+describe('the forms the runner derives from a value', () => {
+  const origin = { key: 'secrets.values.PASSWORD', definition: 'database', file: 'secrets/db.yaml' }
+
+  it('does not register a value whose part after its last & occurs in public text', () => {
+    addPublicText('secrets/db.yaml')
+    expect(registerSecret('Tr0ub4dor&secret', origin)).toBe('not-masked')
+    expect(masks()).toEqual([])
+    const [warning, ...rest] = warnings()
+    expect(rest).toEqual([])
+    expect(warning).toContain(
+      'the runner would also mask the part after its last & (not shown here), and that part occurs in text the run shows'
+    )
+    // Neither the value nor any part of it that is not a word of the message is shown.
+    expect(warning).not.toContain('Tr0ub4dor')
+    // The runner emulation agrees: registered, it would garble the file name.
+    const masker = new RunnerMasker()
+    masker.add('Tr0ub4dor&secret')
+    expect(masker.mask('secrets/db.yaml')).toBe('***s/db.yaml')
+    // A value whose sections are not public text is registered.
+    expect(registerSecret('Tr0ub4dor&s3cr3t-xk', origin)).toBe('masked')
+  })
+
+  it.each([
+    ['its base64 form', 'hunter2-long', (v: string) => Buffer.from(v).toString('base64')],
+    [
+      'its base64 form from the second byte',
+      'hunter2-long',
+      (v: string) => Buffer.from(v).subarray(1).toString('base64')
+    ],
+    ['its URI-escaped form', 'pass word/x', (v: string) => encodeURIComponent(v)],
+    [
+      'its XML-escaped form',
+      'pa<ss>word',
+      (v: string) => v.replace('<', '&lt;').replace('>', '&gt;')
+    ],
+    ['the part up to its last &', 'abcdef&gh', (v: string) => v.slice(0, 7)],
+    ['the part inside its double quotes', '"quoted-pw"', (v: string) => v.slice(1, -1)]
+  ])('refuses a value when %s occurs in public text', (what, value, form) => {
+    addPublicText(`secrets/${form(value)}.yaml`)
+    expect(registerSecret(value, origin)).toBe('not-masked')
+    expect(masks()).toEqual([])
+    expect(warnings()[0]).toContain(`the runner would also mask ${what} (not shown here)`)
+    expect(runnerForms(value).map((f) => f.form)).toContain(form(value))
+  })
+
+  it('refuses a value whose part after & is a short number (it would hide timings)', () => {
+    expect(registerSecret('long-prefix&12.345', origin)).toBe('not-masked')
+    expect(warnings()[0]).toContain('that part is a number of fewer than 6 digits')
+  })
+})
+
+describe('public text of a run: keys, output keys, summary markup', () => {
+  it.each(['code', 'file', 'table', 'strong', 'details', 'summary', 'changes', 'outcome'])(
+    'does not mask %j, a key of the outputs or a word of the summary markup',
+    (value) => {
+      expect(registerSecret(value)).toBe('not-masked')
+      expect(masks()).toEqual([])
+      // Registered, it would garble the summary's markup.
+      const masker = new RunnerMasker()
+      masker.add(value)
+      expect(
+        masker.hides(
+          '<table><tr><td><code>a</code></td></tr></table><strong>b</strong>' +
+            '<details><summary>c</summary></details>{"file":"f","outcome":"o","changes":[]}'
+        )
+      ).toBe(true)
+    }
+  )
+
+  it('keeps every key of a definition readable, as the plan formats it', async () => {
+    const parsed = await parseDefinitionText(
+      'name: Billing DB\ntype: secret\nsecrets:\n  values:\n    db_user: admin\n    admin_password: new-pass-654321\n    "odd key": oddkey-value-1\n',
+      { file: 'secrets/billing.yaml', format: 'yaml' }
+    )
+    registerRunSecrets({ documents: parsed.documents, valuesFromEnv: [] })
+    expect(masks()).toEqual(['::add-mask::new-pass-654321', '::add-mask::oddkey-value-1'])
+    expect(warnings()).toHaveLength(1)
+    expect(warnings()[0]).toContain('The value of secrets.values.db_user in "Billing DB"')
+    const view = processStdout(
+      written + '~ secrets.values.admin_password\n+ secrets.values["odd key"]\n'
+    )
+    expect(view.log.slice(-2)).toEqual([
+      '~ secrets.values.admin_password',
+      '+ secrets.values["odd key"]'
+    ])
+  })
+
+  it('keeps the keys and field names of a secret read back from Northflank readable', () => {
+    registerStoredSecrets(
+      {
+        name: 'Billing DB',
+        secretType: 'environment-variables',
+        secrets: { values: { legacy_token_name: 'stored-value-9876' } }
+      },
+      {
+        name: 'Billing DB',
+        doc: { source: { label: 'secrets/billing.yaml', file: 'secrets/billing.yaml' } }
+      }
+    )
+    expect(masks()).toEqual(['::add-mask::stored-value-9876'])
+    expect(registerSecret('legacy_token')).toBe('not-masked')
+    expect(registerSecret('secretType')).toBe('not-masked')
+    expect(masks()).toEqual(['::add-mask::stored-value-9876'])
+  })
+})
+
+describe('one warning per value and key', () => {
+  it('warns once when the same value of the same key is registered twice', () => {
+    const origin = {
+      key: 'secrets.values.FLAG',
+      definition: 'Card Vault',
+      file: 'c.sops.yaml',
+      line: 4
+    }
+    registerSecret(true, origin)
+    registerSecret('true', origin)
+    expect(warnings()).toHaveLength(1)
+    // Another key holding the same value is its own warning.
+    registerSecret(true, { ...origin, key: 'secrets.values.OTHER' })
+    expect(warnings()).toHaveLength(2)
   })
 })
 

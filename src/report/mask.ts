@@ -12,6 +12,8 @@ import { annotate } from './annotations.js'
 import { deriveSecretId } from '../definition/identifier.js'
 import type { ParsedDocument } from '../definition/types.js'
 import { decryptedLeaves } from '../definition/sops/state.js'
+import { diffSecret } from '../plan/diff.js'
+import { runnerForms } from './runner-forms.js'
 
 const REDACTED = '***'
 
@@ -36,8 +38,11 @@ export interface SecretOrigin {
 export type MaskOutcome = 'masked' | 'partly-masked' | 'not-masked' | 'empty'
 
 // Words the action itself writes into outputs, the summary and the log (outcomes, types,
-// booleans): a mask on one would drop `results` and garble every row.
-const VOCABULARY = [
+// booleans, the keys of the `results` output, the fields of a change path, the summary's
+// markup, headings and legend): a mask on one would drop `results` and garble every row.
+// __tests__/action.masking.test.ts checks that every key of `results` and every word of the
+// summary's markup a real run writes is here, so a new column or key cannot be forgotten.
+const OUTCOME_WORDS = [
   'created',
   'updated',
   'unchanged',
@@ -46,7 +51,9 @@ const VOCABULARY = [
   'failed',
   'create',
   'update',
-  'conflict',
+  'conflict'
+]
+const DATA_WORDS = [
   'secret',
   'config',
   'true',
@@ -54,12 +61,81 @@ const VOCABULARY = [
   'null',
   'Northflank',
   'global secret',
-  'definition'
+  'definition',
+  'name',
+  'type',
+  'description',
+  'secrets',
+  'values',
+  'files',
+  'data',
+  'encoding',
+  'gitops'
+]
+/** Output names (action.yml) and the keys of each `results` entry (report/outputs.ts). */
+const OUTPUT_WORDS = [
+  'results',
+  'has-changes',
+  'response',
+  'outcome',
+  'name',
+  'id',
+  'file',
+  'changes'
+]
+/** Tags, attributes and entities of the job summary's HTML, its headings and legend. */
+const SUMMARY_WORDS = [
+  'table',
+  'thead',
+  'tbody',
+  'code',
+  'strong',
+  'details',
+  'summary',
+  'href',
+  'h2',
+  'h3',
+  'ul',
+  'li',
+  'br',
+  'td',
+  'th',
+  'tr',
+  'sub',
+  'em',
+  'p',
+  'a',
+  'amp',
+  'quot',
+  'apos',
+  'Name',
+  'Identifier',
+  'Type',
+  'Outcome',
+  'Changes',
+  'Source',
+  'Failures',
+  'Problems',
+  'problem',
+  'Shortened',
+  'Workflow run',
+  'added',
+  'removed',
+  'changed',
+  'not read',
+  'dry run',
+  'plan'
+]
+/** Every word of the action's own output vocabulary (exported for the test that guards it). */
+export const VOCABULARY: readonly string[] = [
+  ...new Set([...OUTCOME_WORDS, ...DATA_WORDS, ...OUTPUT_WORDS, ...SUMMARY_WORDS])
 ]
 
 const state = {
   /** Every value registered with the runner (whole values and single lines). */
   registered: new Set<string>(),
+  /** Warnings given, by key, file and line of the value: a value registered twice warns once. */
+  warned: new Set<string>(),
   /** The registered values and their echo forms, longest first (built on demand). */
   forms: undefined as string[] | undefined,
   /** Public text of the run, joined, and the set of its 4-character pieces (a fast pre-check). */
@@ -111,25 +187,45 @@ function inPublicText(value: string): boolean {
   return state.publicText.includes(value)
 }
 
-/** Why a (single-line, trimmed) value cannot be masked, or undefined when it can. */
-function unmaskableBecause(value: string): string | undefined {
-  if (value.length < MIN_MASK_LENGTH) {
+const PUBLIC_TEXT_REASON =
+  'it occurs in text the run shows (a name, identifier or file path, the repository, ' +
+  'commit or a link, or a word of the action’s own outputs), which a mask would garble'
+
+/** Why the runner must not mask `text` (a value or a form it derives), or undefined. */
+function garblesBecause(text: string): string | undefined {
+  if (text.length < MIN_MASK_LENGTH) {
     return (
       `it is shorter than ${MIN_MASK_LENGTH} characters, and a mask that short would hide ` +
       'those characters in every name, path and number of the log'
     )
   }
-  if (/^[+-]?\d+(?:\.\d+)?$/.test(value) && value.replace(/\D/g, '').length < MIN_MASK_DIGITS) {
+  if (/^[+-]?\d+(?:\.\d+)?$/.test(text) && text.replace(/\D/g, '').length < MIN_MASK_DIGITS) {
     return (
       `it is a number of fewer than ${MIN_MASK_DIGITS} digits, and a mask would hide that ` +
       'number in timings, counts, line numbers and links'
     )
   }
-  if (inPublicText(value)) {
-    return (
-      'it occurs in text the run shows (a name, identifier or file path, the repository, ' +
-      'commit or a link, or a word of the action’s own outputs), which a mask would garble'
-    )
+  return inPublicText(text) ? PUBLIC_TEXT_REASON : undefined
+}
+
+/**
+ * Why a (single-line, trimmed) value cannot be masked, or undefined when it can. The runner
+ * masks every form it derives from a registered value too (runner-forms.ts), and the action
+ * cannot register the value without them: so the value is refused when any form would garble.
+ * The reason names the form, never the value or any part of it.
+ */
+function unmaskableBecause(value: string): string | undefined {
+  const own = garblesBecause(value)
+  if (own !== undefined) return own
+  for (const { form, what } of runnerForms(value)) {
+    if (form === value) continue
+    const why = garblesBecause(form)
+    if (why !== undefined) {
+      return (
+        `the runner would also mask ${what} (not shown here), and ` +
+        why.replace(/^it (is|occurs)/, 'that part $1')
+      )
+    }
   }
   return undefined
 }
@@ -190,7 +286,13 @@ export function registerSecret(value: unknown, origin?: SecretOrigin): MaskOutco
     const why = unmaskableBecause(line)
     if (why !== undefined) {
       refused++
-      warnNotMasked(origin, multiLine ? index + 1 : undefined, why)
+      // The same value of the same key can come twice (a decrypted value of a type: secret
+      // definition is both); one warning says it.
+      const once = [origin?.key, origin?.definition, origin?.file, index, line].join('\u0000')
+      if (!state.warned.has(once)) {
+        state.warned.add(once)
+        warnNotMasked(origin, multiLine ? index + 1 : undefined, why)
+      }
       return
     }
     masked++
@@ -318,11 +420,33 @@ export function registerStoredSecrets(
     definition?: { type: string }
   }
 ): void {
+  // Its keys show in `changes` (a key Northflank holds that the definition lacks is removed)
+  // and its field names in the `response` output: public text before any of its values.
+  addPublicText(...publicPaths({}, data), ...fieldNames(data))
   registerDefinitionSecrets(data, {
     label: `${of.name ?? of.doc.source.label} (as stored in Northflank)`,
     file: of.doc.source.file,
     typeOverride: of.definition?.type === 'config' ? undefined : 'secret'
   })
+}
+
+/** The paths the plan reports for `desired` against `stored` (`secrets.values.KEY`, ...). */
+function publicPaths(desired: unknown, stored: unknown): string[] {
+  if (!isPlainObject(desired) && !isPlainObject(stored)) return []
+  return diffSecret(isPlainObject(desired) ? desired : {}, stored).map((change) => change.path)
+}
+
+/** Every object key of a JSON value (field names are never secret; keys of values are not). */
+function fieldNames(value: unknown, into: string[] = [], depth = 0): string[] {
+  if (depth > 64) return into
+  if (Array.isArray(value)) for (const item of value) fieldNames(item, into, depth + 1)
+  else if (isPlainObject(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      into.push(key)
+      fieldNames(item, into, depth + 1)
+    }
+  }
+  return into
 }
 
 /** What one run holds, for registerRunSecrets. */
@@ -348,6 +472,9 @@ export function registerRunSecrets(run: RunSecrets): void {
     const value = doc.value as { name?: unknown } | null
     const name = typeof value?.name === 'string' ? value.name : undefined
     addPublicText(doc.source.file, doc.source.label, name, name && deriveSecretId(name))
+    // Every key shows in `changes` (log, annotations, summary, `results`), formatted as the
+    // plan formats it, and in warnings as a dotted path.
+    addPublicText(...publicPaths(doc.value, {}), ...secretLeaves(doc.value).map((l) => l.key))
   }
   for (const doc of run.documents) {
     registerDefinitionSecrets(doc.value, {
@@ -434,6 +561,7 @@ export function redactSecretValues(data: unknown): unknown {
 /** For tests: forget every registration and public text. */
 export function resetMaskingForTests(): void {
   state.registered.clear()
+  state.warned.clear()
   state.forms = undefined
   state.publicText = '\u0000' + VOCABULARY.join('\u0000') + '\u0000'
   state.publicGrams.clear()
