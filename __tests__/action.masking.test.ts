@@ -243,4 +243,32 @@ describe('masking through the bundle', () => {
     )
     expect(missing).toEqual([])
   })
+
+  it("redacts a secret another definition's API error echoes before the summary escapes it", async () => {
+    // The runner masks the raw value, not `Pa55&#38;&#60;…` (the summary's escaped form).
+    const value = 'Pa55&<w0rd>"x-9f3e'
+    const api = standIn()
+    api.injectFaults({ method: 'POST', path: /secrets$/ }, [
+      {
+        kind: 'status',
+        status: 400,
+        body: { error: { status: 400, id: 'err-echo', message: `Invalid value ${value}` } }
+      }
+    ])
+    ws = makeWorkspace({
+      // The config definition goes first and gets the answer that echoes the secret's value.
+      'secrets/a-config.yaml':
+        'name: Shared Config\ntype: config\nsecrets:\n  values:\n    LOG_LEVEL: info\n',
+      'secrets/b-secret.yaml': `name: App Secrets\ntype: secret\nsecrets:\n  values:\n    PASSWORD: '${value}'\n`
+    })
+    const run = await runAction(
+      { file: 'secrets/*.yaml', 'api-url': api.url, 'api-token': TOKEN, concurrency: '1' },
+      { workspace: ws.dir }
+    )
+    expect(run.code).toBe(1)
+    expect(run.summary).toContain('Invalid value &#42;&#42;&#42;')
+    const entities = value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+    expect(run.summary).not.toContain(entities)
+    expect(run.everything).not.toContain('w0rd')
+  })
 })
