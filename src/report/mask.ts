@@ -7,7 +7,7 @@
 //
 // Module state on purpose: the runner's masks are state of the whole step, too.
 import * as core from '@actions/core'
-import { echoForms, redact, redactDeep } from '../northflank/redact.js'
+import { echoForms, redact, redactDeep, withoutUserinfo } from '../northflank/redact.js'
 import { annotate } from './annotations.js'
 import { deriveSecretId } from '../definition/identifier.js'
 import type { ParsedDocument } from '../definition/types.js'
@@ -138,6 +138,8 @@ const state = {
   warned: new Set<string>(),
   /** The registered values and their echo forms, longest first (built on demand). */
   forms: undefined as string[] | undefined,
+  /** The same forms by their first MIN_MASK_LENGTH characters, each with its rank in `forms`. */
+  formsByPrefix: undefined as Map<string, { form: string; rank: number }[]> | undefined,
   /** Public text of the run, joined, and the set of its 4-character pieces (a fast pre-check). */
   publicText: '\u0000' + VOCABULARY.join('\u0000') + '\u0000',
   publicGrams: new Set<string>()
@@ -257,6 +259,7 @@ function setSecret(value: string): void {
   if (state.registered.has(value)) return
   state.registered.add(value)
   state.forms = undefined
+  state.formsByPrefix = undefined
   core.setSecret(value)
 }
 
@@ -528,9 +531,39 @@ function registeredForms(): string[] {
   return state.forms
 }
 
+function formsByPrefix(): Map<string, { form: string; rank: number }[]> {
+  if (state.formsByPrefix === undefined) {
+    const index = new Map<string, { form: string; rank: number }[]>()
+    registeredForms().forEach((form, rank) => {
+      const prefix = form.length < MIN_MASK_LENGTH ? '' : form.slice(0, MIN_MASK_LENGTH)
+      let list = index.get(prefix)
+      if (list === undefined) index.set(prefix, (list = []))
+      list.push({ form, rank })
+    })
+    state.formsByPrefix = index
+  }
+  return state.formsByPrefix
+}
+
 /** Text with every registered secret (and its JSON, URI and base64 forms) replaced by `***`. */
 export function redactRegistered(text: string): string {
-  return redact(text, registeredForms())
+  const forms = registeredForms()
+  // Trying every form on every text is slow when thousands are registered and the summary
+  // redacts each of its pieces: try only the forms whose first characters occur in the text
+  // (every form is at least MIN_MASK_LENGTH long), in the same longest-first order.
+  if (forms.length <= 16) return redact(text, forms)
+  const index = formsByPrefix()
+  if (index.has('')) return redact(text, forms) // a form shorter than the prefix: not indexed
+  const plain = withoutUserinfo(text)
+  const found = new Map<string, number>()
+  for (let i = 0; i + MIN_MASK_LENGTH <= plain.length; i++) {
+    for (const { form, rank } of index.get(plain.slice(i, i + MIN_MASK_LENGTH)) ?? []) {
+      if (!found.has(form) && plain.startsWith(form, i)) found.set(form, rank)
+    }
+  }
+  if (found.size === 0) return plain
+  const present = [...found].sort((a, b) => a[1] - b[1]).map(([form]) => form)
+  return redact(plain, present)
 }
 
 /** A JSON value with every registered secret (in any form) replaced by `***`, keys included. */
@@ -563,6 +596,7 @@ export function resetMaskingForTests(): void {
   state.registered.clear()
   state.warned.clear()
   state.forms = undefined
+  state.formsByPrefix = undefined
   state.publicText = '\u0000' + VOCABULARY.join('\u0000') + '\u0000'
   state.publicGrams.clear()
   for (const word of VOCABULARY) addGrams(word)
