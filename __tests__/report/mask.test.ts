@@ -172,6 +172,18 @@ describe('the forms the runner derives from a value', () => {
     expect(runnerForms(value).map((f) => f.form)).toContain(form(value))
   })
 
+  it('registers the lines but not the whole of a multi-line value whose base64 form is public', () => {
+    // Each (trimmed) line is fine; the whole value's base64 form (no line's) is public text.
+    const value = 'line-one-x\nline-two-yz  '
+    addPublicText(`secrets/${Buffer.from(value).toString('base64')}.yaml`)
+    expect(registerSecret(value, origin)).toBe('partly-masked')
+    expect(masks()).toEqual(['::add-mask::line-one-x', '::add-mask::line-two-yz'])
+    expect(warnings()).toHaveLength(1)
+    expect(warnings()[0]).toContain(
+      'The value of secrets.values.PASSWORD in "database" (secrets/db.yaml) is not masked in the log: the runner would also mask its base64 form'
+    )
+  })
+
   it('refuses a value whose part after & is a short number (it would hide timings)', () => {
     expect(registerSecret('long-prefix&12.345', origin)).toBe('not-masked')
     expect(warnings()[0]).toContain('that part is a number of fewer than 6 digits')

@@ -255,6 +255,22 @@ function warnNotMasked(
   )
 }
 
+/**
+ * The same value of the same key can be registered twice (a decrypted value of a `type: secret`
+ * definition is both a definition's and a decrypted value): one warning says it.
+ */
+function warnOnce(
+  origin: SecretOrigin | undefined,
+  line: number | undefined,
+  text: string,
+  why: string
+): void {
+  const once = [origin?.key, origin?.definition, origin?.file, line, text].join('\u0000')
+  if (state.warned.has(once)) return
+  state.warned.add(once)
+  warnNotMasked(origin, line, why)
+}
+
 function setSecret(value: string): void {
   if (state.registered.has(value)) return
   state.registered.add(value)
@@ -289,19 +305,22 @@ export function registerSecret(value: unknown, origin?: SecretOrigin): MaskOutco
     const why = unmaskableBecause(line)
     if (why !== undefined) {
       refused++
-      // The same value of the same key can come twice (a decrypted value of a type: secret
-      // definition is both); one warning says it.
-      const once = [origin?.key, origin?.definition, origin?.file, index, line].join('\u0000')
-      if (!state.warned.has(once)) {
-        state.warned.add(once)
-        warnNotMasked(origin, multiLine ? index + 1 : undefined, why)
-      }
+      warnOnce(origin, multiLine ? index + 1 : undefined, line, why)
       return
     }
     masked++
     setSecret(multiLine ? line : text)
   })
-  if (refused === 0 && multiLine) setSecret(text)
+  if (refused === 0 && multiLine) {
+    // The runner derives forms from the whole value too (its base64, the part after its last
+    // &, which may span lines): registered whole only when none of them garbles.
+    const why = unmaskableBecause(text)
+    if (why !== undefined) {
+      warnOnce(origin, undefined, text, why)
+      return 'partly-masked'
+    }
+    setSecret(text)
+  }
   if (refused === 0) return 'masked'
   return masked > 0 ? 'partly-masked' : 'not-masked'
 }
