@@ -281,18 +281,7 @@ function parseListPage(body: string): { ids: string[]; next?: string } | undefin
 /** `context: message`, for a failure whose cause needs saying (why this read happened). */
 function withContext(error: unknown, context: string | undefined): unknown {
   if (context === undefined || !(error instanceof NorthflankError)) return error
-  return new NorthflankError(`${context}: ${error.message}`, {
-    kind: error.kind,
-    status: error.status,
-    errorId: error.errorId,
-    details: error.details,
-    code: error.code,
-    attempts: error.attempts,
-    elapsedMs: error.elapsedMs,
-    statuses: error.statuses,
-    trail: error.trail,
-    maybeApplied: error.maybeApplied
-  })
+  return error.withMessage(`${context}: ${error.message}`)
 }
 
 /** The secret values of a stored secret in a GET answer's body (`data`, or the body itself). */

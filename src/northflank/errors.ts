@@ -51,4 +51,21 @@ export class NorthflankError extends Error {
     this.trail = init.trail ?? []
     this.maybeApplied = init.maybeApplied ?? false
   }
+
+  /** The same failure with another message (and any field changed), e.g. with context added. */
+  withMessage(message: string, changed: Partial<NorthflankErrorInit> = {}): NorthflankError {
+    return new NorthflankError(message, {
+      kind: this.kind,
+      status: this.status,
+      errorId: this.errorId,
+      details: this.details,
+      code: this.code,
+      attempts: this.attempts,
+      elapsedMs: this.elapsedMs,
+      statuses: this.statuses,
+      trail: this.trail,
+      maybeApplied: this.maybeApplied,
+      ...changed
+    })
+  }
 }

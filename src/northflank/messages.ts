@@ -154,22 +154,11 @@ export function httpError(
  */
 export function maybeApplied(error: NorthflankError, method: Method): NorthflankError {
   const what = method === 'PUT' ? 'replaced' : 'created'
-  return new NorthflankError(
+  return error.withMessage(
     `${error.message} A ${method}'s answer was lost, so the secret may have been ${what} all ` +
       'the same: run the step again to see (a run reads what Northflank holds before it writes, ' +
       'and sends nothing that is already there).',
-    {
-      kind: error.kind,
-      status: error.status,
-      errorId: error.errorId,
-      details: error.details,
-      code: error.code,
-      attempts: error.attempts,
-      elapsedMs: error.elapsedMs,
-      statuses: error.statuses,
-      trail: error.trail,
-      maybeApplied: true
-    }
+    { maybeApplied: true }
   )
 }
 
